@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI), the settings object and the `tandem` command line."""

@@ -1,0 +1,17 @@
+"""The `tandem` command line: one module per command, joined here."""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli import events, index, serve, up
+
+app = typer.Typer(no_args_is_help=True, help="Tandem: search and recommendations on Elasticsearch.")
+app.command("up")(up.up)
+app.command("index")(index.index)
+app.command("serve")(serve.serve)
+app.add_typer(events.app, name="events")
+
+
+def main() -> None:
+    app()

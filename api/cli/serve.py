@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from api.cli.common import cli_errors, configure_logging
+from api.engine import resolve_url
+from api.main import create_app
+from api.settings import Settings
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address. Default: TANDEM_HOST or 127.0.0.1.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port. Default: TANDEM_PORT or 8000.")] = None,
+) -> None:
+    """Run the API alone, against ELASTICSEARCH_URL (or the running dev engine)."""
+    configure_logging()
+    settings = Settings()
+    with cli_errors():
+        settings = settings.model_copy(update={"elasticsearch_url": resolve_url(settings)})
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")

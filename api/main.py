@@ -1,0 +1,91 @@
+"""The FastAPI application: routers, middleware, and the one place errors become HTTP."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from elasticsearch import ApiError, TransportError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.middleware import RequestContextMiddleware
+from api.routes import feed, health, items, search
+from api.services import Services, build_services
+from api.settings import Settings
+from ranking.errors import ItemNotFoundError
+
+logger = logging.getLogger(__name__)
+
+
+def _error(request: Request, status: int, code: str, message: str, **extra: object) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    body = {"request_id": request_id, "error": {"code": code, "message": message, **extra}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _field(loc: tuple[object, ...]) -> str:
+    return ".".join(str(part) for part in loc if part not in ("query", "path", "body"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{_field(tuple(e['loc']))}: {e['msg']}" for e in exc.errors()]
+        return _error(request, 422, "invalid_request", "; ".join(problems), details=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 401: "unauthorized", 422: "invalid_request"}.get(exc.status_code, "http_error")
+        return _error(request, exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(ItemNotFoundError)
+    async def item_not_found(request: Request, exc: ItemNotFoundError) -> JSONResponse:
+        return _error(request, 404, "not_found", str(exc), item_id=exc.item_id)
+
+    @app.exception_handler(TransportError)
+    async def engine_down(request: Request, exc: TransportError) -> JSONResponse:
+        logger.warning("Elasticsearch unreachable: %s", type(exc).__name__)
+        return _error(request, 503, "engine_unavailable", "the search engine is unreachable; retry shortly")
+
+    @app.exception_handler(ApiError)
+    async def engine_error(request: Request, exc: ApiError) -> JSONResponse:
+        if exc.meta.status == 404:
+            return _error(request, 503, "no_index", "the items index does not exist yet: index a catalog first")
+        logger.error("Elasticsearch refused a request: %s %s", exc.meta.status, exc.message)
+        return _error(request, 503 if exc.meta.status >= 500 or exc.meta.status == 429 else 500, "engine_error",
+                      "the search engine could not answer this request")  # fmt: skip
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error")
+        return _error(request, 500, "internal_error", "internal error; the request id is in the logs")
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """Build the app. Pass `services` to share a client and encoder (tests, `tandem up`)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = services or build_services(settings)
+        app.state.services.encoder.encode_query("warm up")  # load the model before the first request
+        yield
+        if services is None:
+            app.state.services.es.close()
+
+    app = FastAPI(
+        title="Tandem",
+        version="0.1.0",
+        summary="Search and recommendations on Elasticsearch: hybrid retrieval, ranking and re-ranking.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    for module in (search, feed, items, health):
+        app.include_router(module.router)
+    return app

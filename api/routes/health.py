@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from elasticsearch import ApiError, TransportError
+from fastapi import APIRouter, Response
+
+from api.deps import ServicesDep
+from api.schemas import HealthOut
+from indexer.load import alias_target
+from ranking.timing import timed
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
+def health(services: ServicesDep, response: Response) -> HealthOut:
+    """Engine reachable, which index the items alias points at, and how many items it holds."""
+    problems: list[str] = []
+    engine: dict[str, object] = {"reachable": False}
+    items: dict[str, object] = {"alias": services.names.items, "index": None, "count": None}
+    try:
+        with timed("es"):
+            info = services.es.info()
+            engine = {"reachable": True, "version": info["version"]["number"]}
+            items["index"] = alias_target(services.es, services.names.items)
+            if items["index"] is None:
+                problems.append(f"alias {services.names.items!r} does not exist: index a catalog (`tandem index FILE`)")
+            else:
+                items["count"] = services.es.count(index=services.names.items)["count"]
+    except (TransportError, ApiError) as exc:
+        problems.append(f"Elasticsearch unreachable or failing: {type(exc).__name__}")
+    if problems:
+        response.status_code = 503
+    return HealthOut(status="unavailable" if problems else "ok", engine=engine, items=items, problems=problems)

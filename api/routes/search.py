@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from api.deps import MAX_QUERY_CHARS, Explain, FiltersDep, K, RequestId, ServicesDep
+from api.routes.results import to_items
+from api.schemas import SearchOut, SuggestOut
+from ranking.retrieval import suggest
+from ranking.stages import Query as SearchQuery
+
+router = APIRouter(tags=["search"])
+
+
+@router.get("/search", response_model=SearchOut, response_model_exclude_none=True)
+def search(
+    services: ServicesDep,
+    request_id: RequestId,
+    filters: FiltersDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="What the user typed.")],
+    k: K = 10,
+    user_id: Annotated[str | None, Query(max_length=256, description="Personalise for this user.")] = None,
+    explain: Explain = False,
+) -> SearchOut:
+    """Ranked items for a query: one hybrid (BM25 + kNN) Elasticsearch request, then re-ranking."""
+    started = time.perf_counter()
+    if not q.strip():
+        raise HTTPException(422, "q: must contain more than whitespace")
+    query = SearchQuery(text=q.strip(), user_id=user_id, filters=filters)
+    candidates = services.search.run(query, k, services.settings.retrieval.candidates)
+    took = (time.perf_counter() - started) * 1000
+    return SearchOut(request_id=request_id, took_ms=round(took, 2), query=q, items=to_items(candidates, explain))
+
+
+@router.get("/suggest", response_model=SuggestOut)
+def suggestions(
+    services: ServicesDep,
+    request_id: RequestId,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="What the user has typed so far.")],
+    k: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> SuggestOut:
+    """As-you-type title suggestions."""
+    return SuggestOut(request_id=request_id, suggestions=suggest(services.es, services.names.items, q, k))

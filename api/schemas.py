@@ -1,0 +1,59 @@
+"""Response models (they document the API in OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ItemOut(BaseModel):
+    """An item as stored, plus its score; unknown catalog fields come back under `extra`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    score: float | None = None
+    title: str | None = None
+    description: str | None = None
+    category: list[str] = Field(default_factory=list)
+    brand: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    price: float | None = None
+    popularity: float | None = None
+    created_at: str | None = None
+    image_url: str | None = None
+    extra: dict[str, Any] | None = None
+    explain: dict[str, Any] | None = Field(None, description="Per-stage scores, with explain=true.")
+
+
+class ResultsOut(BaseModel):
+    request_id: str
+    took_ms: float = Field(description="Time spent in Tandem for this request, ES included.")
+    items: list[ItemOut]
+
+
+class SearchOut(ResultsOut):
+    query: str
+
+
+class FeedOut(ResultsOut):
+    user_id: str
+    strategy: str = Field(description="How the feed was made, e.g. 'cold_start'.")
+
+
+class SuggestOut(BaseModel):
+    request_id: str
+    suggestions: list[dict[str, Any]]
+
+
+class HealthOut(BaseModel):
+    status: str = Field(description="'ok' or 'unavailable'.")
+    engine: dict[str, Any]
+    items: dict[str, Any]
+    problems: list[str] = Field(default_factory=list)
+
+
+class ErrorOut(BaseModel):
+    request_id: str | None = None
+    error: dict[str, Any]

@@ -1,0 +1,57 @@
+"""The one settings object. Every value comes from the environment (or a .env file).
+
+Nested stage settings use `__`, e.g. `TANDEM_RETRIEVAL__CANDIDATES=200`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from indexer.config import IndexerConfig
+from ranking.config import RetrievalConfig
+
+
+class Settings(BaseSettings):
+    """Tandem's configuration; see README 'Configuration' for the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TANDEM_", env_nested_delimiter="__", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    elasticsearch_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ELASTICSEARCH_URL", "TANDEM_ELASTICSEARCH_URL"),
+        description="ES endpoint. Default: the local dev engine that `tandem up` started.",
+    )
+    elasticsearch_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ELASTICSEARCH_API_KEY", "TANDEM_ELASTICSEARCH_API_KEY")
+    )
+    elasticsearch_username: str | None = Field(
+        None, validation_alias=AliasChoices("ELASTICSEARCH_USERNAME", "TANDEM_ELASTICSEARCH_USERNAME")
+    )
+    elasticsearch_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ELASTICSEARCH_PASSWORD", "TANDEM_ELASTICSEARCH_PASSWORD")
+    )
+    elasticsearch_ca_certs: Path | None = Field(
+        None, validation_alias=AliasChoices("ELASTICSEARCH_CA_CERTS", "TANDEM_ELASTICSEARCH_CA_CERTS")
+    )
+    elasticsearch_timeout_s: float = Field(5.0, gt=0, description="Per-request ES timeout. Default 5 s.")
+    index_prefix: str = Field("", pattern=r"^[a-z0-9_.-]*$", description="Prefix of every index name. Default ''.")
+    embedding_model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers name or path.")
+    data_dir: Path = Field(Path(".tandem"), description="Local state: dev engine data, reports, models.")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    api_key: SecretStr | None = Field(None, description="When set, writes need it (Bearer or X-API-Key).")
+    indexer: IndexerConfig = Field(default_factory=IndexerConfig)
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+
+    @property
+    def engine_dir(self) -> Path:
+        return self.data_dir / "engine"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"

@@ -1,0 +1,1 @@
+"""Read and validate catalog and event files, embed items, bulk-load into Elasticsearch."""

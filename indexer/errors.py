@@ -1,0 +1,75 @@
+"""Indexer errors. Each carries the data a caller needs to report or retry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class IndexerError(Exception):
+    """Base class for everything the indexer raises."""
+
+
+class SourceFileError(IndexerError):
+    """A whole input file cannot be read (missing, unknown format, unreadable)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.reason))
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One rejected input row: where it is and why it was refused."""
+
+    file: str
+    line: int
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "field": self.field, "reason": self.reason}
+
+
+class RowValidationError(IndexerError):
+    """Raised by a row validator; the loader turns it into a RowError in the rejects file."""
+
+    def __init__(self, field: str | None, reason: str) -> None:
+        super().__init__(f"{field}: {reason}" if field else reason)
+        self.field = field
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.reason))
+
+
+class BulkLoadError(IndexerError):
+    """Some documents were refused by Elasticsearch; `failed` holds one entry per refused doc."""
+
+    def __init__(self, message: str, failed: list[dict[str, Any]]) -> None:
+        super().__init__(f"{message} ({len(failed)} failed)")
+        self.message = message
+        self.failed = failed
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message, self.failed))
+
+
+class NothingToIndexError(IndexerError):
+    """Every row of the input was rejected: the live alias is left untouched."""
+
+    def __init__(self, path: str, rejected: int) -> None:
+        super().__init__(f"{path}: no valid rows ({rejected} rejected); the live index was not changed")
+        self.path = path
+        self.rejected = rejected
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.rejected))

@@ -1,0 +1,366 @@
+"""Bulk-load catalogs and events into Elasticsearch.
+
+Catalogs go into a fresh versioned index; the `items` alias moves to it in one atomic
+`update_aliases` call only after every document is confirmed, so readers never see a half
+index and a failed build leaves the live alias untouched. Encoding (CPU) and bulk requests
+(network) overlap on two threads, so the load runs at about the encoder's speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from elasticsearch import ApiError, Elasticsearch, helpers
+from tqdm import tqdm
+
+from indexer.catalog import item_text, validate_item
+from indexer.config import IndexerConfig
+from indexer.errors import BulkLoadError, NothingToIndexError, RowError, RowValidationError
+from indexer.events import validate_event
+from indexer.mappings import IndexNames, index_body, new_version
+from indexer.readers import read_records
+from indexer.values import iso
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = (429, 502, 503, 504)
+
+
+class Encoder(Protocol):
+    @property
+    def dim(self) -> int: ...
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass
+class LoadReport:
+    """What one load did; `rejects` lists every refused row with its line and reason."""
+
+    source: str
+    target: str
+    accepted: int = 0
+    duplicates: int = 0
+    rejects: list[RowError] = field(default_factory=list)
+    seconds: float = 0.0
+    rejects_path: str | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.accepted / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "target": self.target,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": len(self.rejects),
+            "seconds": round(self.seconds, 3),
+            "rate_per_s": round(self.rate, 1),
+            "rejects_file": self.rejects_path,
+        }
+
+
+def ensure_index(es: Elasticsearch, name: str, body: dict[str, Any]) -> bool:
+    """Create index `name` unless it exists. Returns True when it was created."""
+    if es.indices.exists(index=name):
+        return False
+    try:
+        es.indices.create(index=name, **body)
+    except ApiError as exc:
+        if exc.meta.status == 400 and "resource_already_exists" in str(exc):
+            return False  # created concurrently by another process
+        raise
+    return True
+
+
+def write_report(report: LoadReport, reports_dir: Path | None) -> None:
+    """Write the rejects (JSONL, one per bad row) and a summary JSON beside them."""
+    if reports_dir is None:
+        return
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{Path(report.source).name}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
+    rejects_path = reports_dir / f"{stem}.rejects.jsonl"
+    with open(rejects_path, "w", encoding="utf-8") as fh:
+        for reject in report.rejects:
+            fh.write(json.dumps(reject.as_dict()) + "\n")
+    report.rejects_path = str(rejects_path)
+    (reports_dir / f"{stem}.summary.json").write_text(json.dumps(report.summary(), indent=2) + "\n")
+
+
+def _validated(path: str, validate: Callable[[dict[str, Any]], dict[str, Any]], report: LoadReport) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Good rows as (line, document); bad rows go to report.rejects."""
+    for record in read_records(path):
+        if record.data is None:
+            report.rejects.append(RowError(path, record.line, None, record.error or "unreadable row"))
+            continue
+        try:
+            yield record.line, validate(record.data)
+        except RowValidationError as exc:
+            report.rejects.append(RowError(path, record.line, exc.field, exc.reason))
+
+
+def _count_rows(path: str) -> int | None:
+    """Cheap row count for the progress bar's ETA (None when unknown)."""
+    try:
+        return sum(1 for _ in read_records(path))
+    except Exception:  # the real read reports the problem
+        return None
+
+
+def _bulk(es: Elasticsearch, actions: Iterable[dict[str, Any]], cfg: IndexerConfig) -> Iterator[tuple[bool, dict[str, Any]]]:
+    """streaming_bulk with retries on overload, yielding every per-document result."""
+    for ok, result in helpers.streaming_bulk(
+        es,
+        actions,
+        chunk_size=cfg.bulk_chunk_size,
+        raise_on_error=False,
+        raise_on_exception=True,
+        max_retries=cfg.bulk_max_retries,
+        initial_backoff=0.5,
+        max_backoff=30,
+        retry_on_status=RETRY_STATUSES,
+    ):
+        yield ok, result
+
+
+def index_catalog(
+    es: Elasticsearch,
+    path: str,
+    encoder: Encoder,
+    names: IndexNames,
+    cfg: IndexerConfig,
+    *,
+    reports_dir: Path | None = None,
+    progress: bool = True,
+    item_vector_dims: int = 64,
+) -> LoadReport:
+    """Validate, embed and load a catalog into a new items index, then swap the alias to it.
+
+    Bad rows are rejected (file, line, field, reason) and every good row is indexed. A document
+    Elasticsearch refuses is a reject too; a bulk failure that persists after retries aborts
+    the build, deletes the new index and leaves the live alias where it was.
+
+    Args:
+        es: client.
+        path: catalog file (JSONL, CSV or Parquet).
+        encoder: text encoder; its dim sizes `text_vector`.
+        names: index names.
+        cfg: indexer settings.
+        reports_dir: where the rejects and summary files go (None: not written).
+        progress: show a progress bar (items/s, ETA).
+        item_vector_dims: size of the `item_vector` field (the two-tower dimension).
+
+    Returns:
+        The LoadReport; `target` is the new index name.
+
+    Raises:
+        SourceFileError: the file cannot be read.
+        NothingToIndexError: every row was rejected.
+        BulkLoadError: Elasticsearch kept failing; nothing live changed.
+    """
+    body = index_body("items", vector_dims={"text_vector": encoder.dim, "item_vector": item_vector_dims})
+    started = time.perf_counter()  # after encoder.dim, which loads the model: the rate is the load's own
+    index = names.item_version(new_version())
+    report = LoadReport(source=path, target=index)
+    body["mappings"]["_meta"] = {"source": str(path), "sha256": file_sha256(path), "encoder": encoder_name(encoder)}
+    es.indices.create(index=index, **body)
+    try:
+        _load_items(es, path, encoder, index, cfg, report, progress)
+        if report.accepted == 0:
+            raise NothingToIndexError(path, len(report.rejects))
+        es.indices.refresh(index=index)
+        stored = es.count(index=index)["count"]
+        if stored != report.accepted:
+            raise BulkLoadError(f"{index} holds {stored} documents, expected {report.accepted}", [])
+        swap_alias(es, names.items, index)
+    except BaseException:
+        es.options(ignore_status=404).indices.delete(index=index)
+        raise
+    finally:
+        report.seconds = time.perf_counter() - started
+        write_report(report, reports_dir)
+    prune_versions(es, names, keep=cfg.keep_versions)
+    logger.info("indexed %d items into %s (%d rejected)", report.accepted, index, len(report.rejects))
+    return report
+
+
+def _load_items(
+    es: Elasticsearch, path: str, encoder: Encoder, index: str, cfg: IndexerConfig, report: LoadReport, progress: bool
+) -> None:
+    lines: dict[str, int] = {}  # id -> line, to report duplicates and ES refusals by line
+    batches: queue.Queue[list[dict[str, Any]] | None] = queue.Queue(maxsize=4)
+    failures: list[dict[str, Any]] = []
+    bulk_error: list[BaseException] = []
+
+    def actions() -> Iterator[dict[str, Any]]:
+        while (batch := batches.get()) is not None:
+            yield from batch
+
+    def consume() -> None:
+        try:
+            for ok, result in _bulk(es, actions(), cfg):
+                if not ok:
+                    failures.append(result)
+        except BaseException as exc:  # surfaced in the main thread
+            bulk_error.append(exc)
+            while batches.get() is not None:  # drain so the producer never blocks
+                pass
+
+    worker = threading.Thread(target=consume, name="bulk-loader", daemon=True)
+    worker.start()
+    indexed_at = iso(datetime.now(UTC))
+    bar = tqdm(total=_count_rows(path) if progress else None, unit="item", disable=not progress, desc="indexing")
+    pending: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        vectors = encoder.encode([item_text(doc, cfg.max_text_chars) for doc in pending])
+        batch = []
+        for doc, vector in zip(pending, vectors):
+            doc["text_vector"] = vector.tolist()
+            doc["indexed_at"] = indexed_at
+            batch.append({"_op_type": "index", "_index": index, "_id": doc["id"], "_source": doc})
+        batches.put(batch)
+        bar.update(len(pending))
+        pending.clear()
+
+    try:
+        for line, doc in _validated(path, lambda row: validate_item(row, cfg.field_roles), report):
+            if bulk_error:
+                break
+            first = lines.get(doc["id"])
+            if first is not None:
+                report.rejects.append(RowError(path, line, "id", f"duplicate id {doc['id']!r} (first on line {first})"))
+                bar.update(1)
+                continue
+            lines[doc["id"]] = line
+            pending.append(doc)
+            if len(pending) >= cfg.embed_batch_size:
+                flush()
+        if pending and not bulk_error:
+            flush()
+    finally:
+        batches.put(None)
+        worker.join()
+        bar.close()
+    if bulk_error:
+        raise BulkLoadError(f"bulk load into {index} failed: {bulk_error[0]}", []) from bulk_error[0]
+    hard = []
+    for failure in failures:
+        result = next(iter(failure.values()))
+        status = result.get("status", 0)
+        if status in RETRY_STATUSES or status >= 500:
+            hard.append(result)
+        else:  # the document itself was refused (e.g. a value the mapping cannot take)
+            error = result.get("error", {})
+            reason = error.get("reason", str(error)) if isinstance(error, dict) else str(error)
+            report.rejects.append(RowError(path, lines.get(result.get("_id", ""), 0), None, f"refused by Elasticsearch: {reason}"))
+    if hard:
+        raise BulkLoadError(f"Elasticsearch kept failing on {index}", hard)
+    report.accepted = len(lines) - (len(failures) - len(hard))
+
+
+def file_sha256(path: str | Path) -> str:
+    """Checksum of a source file, stored in the index's _meta to tell whether a re-index is needed."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def encoder_name(encoder: Encoder) -> str:
+    return str(getattr(encoder, "model_name", type(encoder).__name__))
+
+
+def index_meta(es: Elasticsearch, alias: str) -> dict[str, Any]:
+    """The _meta of the index behind `alias` ({} when there is none)."""
+    target = alias_target(es, alias)
+    if target is None:
+        return {}
+    mapping = es.indices.get_mapping(index=target)[target]["mappings"]
+    return dict(mapping.get("_meta") or {})
+
+
+def swap_alias(es: Elasticsearch, alias: str, index: str) -> None:
+    """Point `alias` at `index` alone, in one atomic update_aliases call."""
+    actions: list[dict[str, Any]] = []
+    if es.indices.exists_alias(name=alias):
+        for current in es.indices.get_alias(name=alias):
+            if current != index:
+                actions.append({"remove": {"index": current, "alias": alias}})
+    actions.append({"add": {"index": index, "alias": alias}})
+    es.indices.update_aliases(actions=actions)
+
+
+def alias_target(es: Elasticsearch, alias: str) -> str | None:
+    """The index behind `alias`, or None when the alias does not exist."""
+    if not es.indices.exists_alias(name=alias):
+        return None
+    return sorted(es.indices.get_alias(name=alias))[-1]
+
+
+def prune_versions(es: Elasticsearch, names: IndexNames, *, keep: int) -> list[str]:
+    """Delete old item versions, keeping the newest `keep` (the live one always kept)."""
+    live = alias_target(es, names.items)
+    versions = sorted(es.indices.get(index=names.item_version_pattern, expand_wildcards="open"))
+    doomed = [name for name in versions[:-keep] if name != live] if keep > 0 else []
+    for name in doomed:
+        es.options(ignore_status=404).indices.delete(index=name)
+    return doomed
+
+
+def import_events(
+    es: Elasticsearch, path: str, names: IndexNames, cfg: IndexerConfig, *, reports_dir: Path | None = None, progress: bool = True
+) -> LoadReport:
+    """Store every valid event of a file in the events index; bad rows are rejected with reasons.
+
+    Events are written with op_type=create and _id=event_id: an event already stored (same id)
+    counts as a duplicate, so re-importing a file changes nothing.
+
+    Raises:
+        SourceFileError: the file cannot be read.
+        BulkLoadError: Elasticsearch kept failing; `failed` lists the events not stored.
+    """
+    started = time.perf_counter()
+    report = LoadReport(source=path, target=names.events)
+    ensure_index(es, names.events, index_body("events"))
+    ingested_at = iso(datetime.now(UTC))
+
+    def actions() -> Iterator[dict[str, Any]]:
+        for _line, doc in _validated(path, validate_event, report):
+            doc["ingested_at"] = ingested_at
+            yield {"_op_type": "create", "_index": names.events, "_id": doc["event_id"], "_source": doc}
+
+    hard: list[dict[str, Any]] = []
+    bar = tqdm(total=_count_rows(path) if progress else None, unit="event", disable=not progress, desc="events")
+    try:
+        for ok, result in _bulk(es, actions(), cfg):
+            bar.update(1)
+            outcome = result["create"]
+            if ok:
+                report.accepted += 1
+            elif outcome.get("status") == 409:  # this event_id is already stored
+                report.duplicates += 1
+            else:
+                hard.append(outcome)
+    finally:
+        bar.close()
+        es.indices.refresh(index=names.events)
+        report.seconds = time.perf_counter() - started
+        write_report(report, reports_dir)
+    if hard:
+        raise BulkLoadError(f"{len(hard)} events from {path} were not stored", hard)
+    return report

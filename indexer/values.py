@@ -1,0 +1,131 @@
+"""Parsers for the value types shared by catalog and event rows.
+
+Each raises RowValidationError naming the field, so a rejected row says exactly what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from indexer.errors import RowValidationError
+
+MAX_ID_BYTES = 512  # Elasticsearch's limit on _id
+
+
+def parse_id(field: str, value: Any) -> str:
+    """A non-empty identifier; integers are accepted and turned into strings."""
+    if isinstance(value, bool) or value is None:
+        raise RowValidationError(field, "is required" if value is None else "must be a string, not a boolean")
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        raise RowValidationError(field, f"must be a string, got {type(value).__name__}")
+    value = value.strip()
+    if not value:
+        raise RowValidationError(field, "must not be empty")
+    if len(value.encode()) > MAX_ID_BYTES:
+        raise RowValidationError(field, f"is longer than {MAX_ID_BYTES} bytes")
+    return value
+
+
+def parse_text(field: str, value: Any, *, required: bool = False, max_chars: int = 100_000) -> str | None:
+    """A string; numbers are accepted as text (e.g. a CSV 'title' of 1984)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise RowValidationError(field, "is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise RowValidationError(field, f"must be a string, got {type(value).__name__}")
+    text = str(value).strip()
+    if len(text) > max_chars:
+        raise RowValidationError(field, f"is longer than {max_chars} characters")
+    return text
+
+
+def parse_str_list(field: str, value: Any) -> list[str]:
+    """A list of strings. Text input may be a JSON array or '|'-separated (the CSV convention)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise RowValidationError(field, f"looks like a JSON array but is not valid: {exc.msg}") from exc
+        else:
+            return [part.strip() for part in text.split("|") if part.strip()]
+    if not isinstance(value, (list, tuple)):
+        raise RowValidationError(field, f"must be a string or a list of strings, got {type(value).__name__}")
+    out: list[str] = []
+    for element in value:
+        if isinstance(element, bool) or not isinstance(element, (str, int, float)):
+            raise RowValidationError(field, f"list elements must be strings, got {type(element).__name__}")
+        text = str(element).strip()
+        if text:
+            out.append(text)
+    return out
+
+
+def parse_number(field: str, value: Any, *, minimum: float | None = None) -> float | None:
+    """A finite number (numeric strings accepted), optionally with a lower bound."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise RowValidationError(field, "must be a number, not a boolean")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError as exc:
+            raise RowValidationError(field, f"must be a number, got {value!r}") from exc
+    if not isinstance(value, (int, float)):
+        raise RowValidationError(field, f"must be a number, got {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise RowValidationError(field, "must be a finite number")
+    if minimum is not None and number < minimum:
+        raise RowValidationError(field, f"must be >= {minimum:g}, got {number:g}")
+    return number
+
+
+def parse_timestamp(field: str, value: Any, *, required: bool = False) -> datetime | None:
+    """ISO 8601 (a naive time is taken as UTC) or epoch seconds; returns an aware UTC datetime."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise RowValidationError(field, "is required")
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, bool):
+        raise RowValidationError(field, "must be ISO 8601 or epoch seconds, not a boolean")
+    elif isinstance(value, (int, float)) or (isinstance(value, str) and _is_number(value)):
+        seconds = float(value)
+        if not math.isfinite(seconds) or not 0 <= seconds < 253402300800:  # year 10000
+            raise RowValidationError(field, f"epoch seconds out of range: {value!r}")
+        moment = datetime.fromtimestamp(seconds, tz=UTC)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError as exc:
+            raise RowValidationError(field, f"must be ISO 8601 or epoch seconds, got {value!r}") from exc
+    else:
+        raise RowValidationError(field, f"must be ISO 8601 or epoch seconds, got {type(value).__name__}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """UTC ISO 8601 with a 'Z', the one timestamp spelling stored in Elasticsearch."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""Retrieval, models and re-ranking: everything between the items index and a response."""

@@ -1,0 +1,112 @@
+"""The one place Elasticsearch queries are built.
+
+Hybrid search is ONE `_search`: a `bool` whose `should` holds a BM25 `multi_match` (named
+`bm25`) and a `knn` query on `text_vector` (named `knn_text`). Elasticsearch sums the matching
+clause scores (each times its boost) to choose the candidates, and with
+`include_named_queries_score` every hit also reports each clause's own score, so Python can
+fuse them properly (min-max per request, see retrieval.py) and later feed them to the ranker.
+RRF and linear retrievers would fuse inside ES but need a paid licence.
+
+User text only ever reaches `multi_match` as a plain string: no query-string parser sees it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ranking.config import RetrievalConfig
+from ranking.stages import Filters
+
+VECTOR_FIELDS = ("text_vector", "item_vector")
+SOURCE_EXCLUDES = list(VECTOR_FIELDS)  # the dev engine ignores the mapping's _source.excludes
+
+
+def filter_clauses(filters: Filters) -> list[dict[str, Any]]:
+    """ES filter clauses (no scoring) for the hard constraints."""
+    clauses: list[dict[str, Any]] = []
+    for field_name in ("category", "brand", "tags"):
+        values = getattr(filters, field_name)
+        if values:
+            clauses.append({"terms": {field_name: list(values)}})
+    if filters.price_min is not None or filters.price_max is not None:
+        bounds = {"gte": filters.price_min, "lte": filters.price_max}
+        clauses.append({"range": {"price": {op: v for op, v in bounds.items() if v is not None}}})
+    return clauses
+
+
+def _exclusions(filters: Filters) -> list[dict[str, Any]]:
+    return [{"ids": {"values": list(filters.exclude_ids)}}] if filters.exclude_ids else []
+
+
+def search_body(text: str, query_vector: list[float] | None, filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str, Any]:
+    """The hybrid search request body.
+
+    Args:
+        text: the user's query, used verbatim by multi_match.
+        query_vector: its text embedding (None: BM25 only).
+        filters: hard constraints, applied to both clauses (as a kNN pre-filter too).
+        cfg: field boosts and clause weights.
+        size: candidates to return.
+
+    Example:
+        >>> body = search_body("tea", [0.0] * 3, Filters(), RetrievalConfig(), 10)
+        >>> [c.get("multi_match", c.get("knn"))["_name"] for c in body["query"]["bool"]["should"]]
+        ['bm25', 'knn_text']
+    """
+    hard = filter_clauses(filters)
+    excluded = _exclusions(filters)
+    should: list[dict[str, Any]] = [
+        {
+            "multi_match": {
+                "query": text,
+                "fields": cfg.bm25_fields,
+                "type": "best_fields",
+                "tie_breaker": 0.3,
+                "boost": cfg.bm25_weight,
+                "_name": "bm25",
+            }
+        }
+    ]
+    if query_vector is not None and cfg.knn_text_weight > 0:
+        knn: dict[str, Any] = {
+            "field": "text_vector",
+            "query_vector": query_vector,
+            "k": max(cfg.knn_k, size),
+            "num_candidates": max(cfg.num_candidates, cfg.knn_k, size),
+            "boost": cfg.knn_text_weight,
+            "_name": "knn_text",
+        }
+        if hard or excluded:
+            knn["filter"] = {"bool": {"filter": hard, "must_not": excluded}}
+        should.append({"knn": knn})
+    return {
+        "size": size,
+        "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": hard, "must_not": excluded}},
+        "source_excludes": SOURCE_EXCLUDES,
+        "include_named_queries_score": True,
+    }
+
+
+def popular_body(filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str, Any]:
+    """Cold-start feed: popularity (log1p) plus a freshness decay on created_at, under the filters."""
+    functions: list[dict[str, Any]] = []
+    if cfg.popularity_weight > 0:
+        functions.append(
+            {"field_value_factor": {"field": "popularity", "modifier": "log1p", "missing": 0}, "weight": cfg.popularity_weight}
+        )
+    if cfg.freshness_weight > 0:
+        decay = {"created_at": {"origin": "now", "scale": f"{cfg.freshness_scale_days:g}d", "decay": 0.5}}
+        functions.append({"gauss": decay, "weight": cfg.freshness_weight})
+    base = {"bool": {"filter": filter_clauses(filters), "must_not": _exclusions(filters)}}
+    query = {"function_score": {"query": base, "functions": functions, "score_mode": "sum", "boost_mode": "replace"}}
+    return {"size": size, "query": query if functions else base, "source_excludes": SOURCE_EXCLUDES}
+
+
+def suggest_body(prefix: str, size: int) -> dict[str, Any]:
+    """As-you-type title suggestions (search_as_you_type subfields)."""
+    fields = ["title.suggest", "title.suggest._2gram", "title.suggest._3gram"]
+    return {
+        "size": size,
+        "query": {"multi_match": {"query": prefix, "type": "bool_prefix", "fields": fields}},
+        "source_includes": ["id", "title"],
+    }

@@ -1,0 +1,59 @@
+"""One small protocol per stage, and the no-op of each.
+
+retrieve (ES candidates) -> rank (re-score) -> rerank (order for diversity and rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ranking.candidate import Candidate
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Hard constraints every stage respects. Empty means no constraint."""
+
+    category: tuple[str, ...] = ()
+    brand: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    price_min: float | None = None
+    price_max: float | None = None
+    exclude_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a request asks for. `text` is None for a feed."""
+
+    text: str | None = None
+    user_id: str | None = None
+    filters: Filters = field(default_factory=Filters)
+
+
+class Retriever(Protocol):
+    def retrieve(self, query: Query, k: int) -> list[Candidate]: ...
+
+
+class Ranker(Protocol):
+    def rank(self, query: Query, candidates: Sequence[Candidate]) -> list[Candidate]: ...
+
+
+class Reranker(Protocol):
+    def rerank(self, query: Query, candidates: Sequence[Candidate], k: int) -> list[Candidate]: ...
+
+
+class NoopRanker:
+    """Keeps retrieval order and scores."""
+
+    def rank(self, query: Query, candidates: Sequence[Candidate]) -> list[Candidate]:
+        return list(candidates)
+
+
+class NoopReranker:
+    """Keeps the ranker's order; only cuts to k."""
+
+    def rerank(self, query: Query, candidates: Sequence[Candidate], k: int) -> list[Candidate]:
+        return list(candidates)[:k]
