@@ -29,7 +29,7 @@ from indexer.config import IndexerConfig
 from indexer.errors import BulkLoadError, NothingToIndexError, RowError, RowValidationError
 from indexer.events import validate_event
 from indexer.mappings import IndexNames, index_body, new_version
-from indexer.readers import read_records
+from indexer.readers import check_source, read_records
 from indexer.values import iso
 
 logger = logging.getLogger(__name__)
@@ -171,6 +171,7 @@ def index_catalog(
         NothingToIndexError: every row was rejected.
         BulkLoadError: Elasticsearch kept failing; nothing live changed.
     """
+    check_source(Path(path))
     body = index_body("items", vector_dims={"text_vector": encoder.dim, "item_vector": item_vector_dims})
     started = time.perf_counter()  # after encoder.dim, which loads the model: the rate is the load's own
     index = names.item_version(new_version())
@@ -334,6 +335,7 @@ def import_events(
         SourceFileError: the file cannot be read.
         BulkLoadError: Elasticsearch kept failing; `failed` lists the events not stored.
     """
+    check_source(Path(path))
     started = time.perf_counter()
     report = LoadReport(source=path, target=names.events)
     ensure_index(es, names.events, index_body("events"))

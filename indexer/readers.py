@@ -43,6 +43,14 @@ def detect_format(path: Path) -> str:
     return fmt
 
 
+def check_source(path: Path) -> str:
+    """Fail fast, before any expensive set-up, on a file that cannot be read. Returns its format."""
+    fmt = detect_format(path)
+    if not path.is_file():
+        raise SourceFileError(str(path), "no such file")
+    return fmt
+
+
 def read_records(path: str | Path) -> Iterator[Record]:
     """Yield every row of a catalog or events file as a Record.
 
@@ -57,9 +65,7 @@ def read_records(path: str | Path) -> Iterator[Record]:
         ...     print(rec.line, rec.data["id"])
     """
     path = Path(path)
-    fmt = detect_format(path)
-    if not path.is_file():
-        raise SourceFileError(str(path), "no such file")
+    fmt = check_source(path)
     if fmt == "parquet":
         yield from _read_parquet(path)
         return

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from elasticsearch import Elasticsearch
+from typer.testing import CliRunner
+
+from api.cli import app
+from api.engine import free_port
+from indexer.mappings import IndexNames
+from tests.conftest import DATA
+
+runner = CliRunner()
+
+
+def env_for(es_url: str | None, names: IndexNames | None, tmp_path: Path) -> dict[str, str]:
+    env = {"TANDEM_DATA_DIR": str(tmp_path / "state"), "ELASTICSEARCH_URL": es_url or ""}
+    if names is not None:
+        env["TANDEM_INDEX_PREFIX"] = names.prefix
+    return env
+
+
+@pytest.mark.es
+def test_index_reports_rejects_and_strict_exits_1(es_url: str, es: Elasticsearch, names: IndexNames, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["index", str(DATA / "catalog_with_errors.jsonl"), "--no-progress"], env=env_for(es_url, names, tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "items: 6 stored" in result.output and "6 rejected" in result.output
+    assert "catalog_with_errors.jsonl:5: price: must be >= 0, got -1" in result.output
+    assert es.count(index=names.items)["count"] == 6
+    strict = runner.invoke(app, ["index", str(DATA / "catalog_with_errors.jsonl"), "--no-progress", "--strict"],
+                           env=env_for(es_url, names, tmp_path))  # fmt: skip
+    assert strict.exit_code == 1
+
+
+@pytest.mark.es
+def test_events_import(es_url: str, es: Elasticsearch, names: IndexNames, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["events", "import", str(DATA / "events.jsonl"), "--no-progress"], env=env_for(es_url, names, tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "events: 26 stored, 0 already present, 0 rejected" in result.output
+
+
+def test_clear_errors_without_engine_or_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["index", str(DATA / "catalog.jsonl")], env=env_for(None, None, tmp_path))
+    assert result.exit_code == 1 and "set ELASTICSEARCH_URL, or run `tandem up`" in result.output
+    result = runner.invoke(app, ["index", str(tmp_path / "nope.csv")], env=env_for("http://127.0.0.1:1", None, tmp_path))
+    assert result.exit_code == 1 and "nope.csv: no such file" in result.output
+
+
+@pytest.mark.es
+def test_up_starts_engine_indexes_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, **env_for(None, None, tmp_path), "PYTHONUNBUFFERED": "1"}
+    env.pop("ELASTICSEARCH_URL")
+    command = [sys.executable, "-m", "api.cli", "up", "--catalog", str(DATA / "catalog.jsonl"),
+               "--events", str(DATA / "events.jsonl"), "--port", str(port)]  # fmt: skip
+    log = open(tmp_path / "up.log", "w+")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"tandem up did not become healthy:\n{Path(log.name).read_text()[-3000:]}")
+        items = httpx.get(f"http://127.0.0.1:{port}/search", params={"q": "espresso machine"}).json()["items"]
+        assert items[0]["id"] == "t01"
+        engine_url = (tmp_path / "state" / "engine" / "engine.json").read_text()
+        assert "http://127.0.0.1:" in engine_url
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    output = Path(log.name).read_text()
+    assert "Tandem is up." in output and f"http://127.0.0.1:{port}/docs" in output
+    assert "stopping the local dev engine" in output
+    assert not (tmp_path / "state" / "engine" / "engine.json").exists()
