@@ -13,9 +13,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.middleware import RequestContextMiddleware
-from api.routes import feed, health, items, search
+from api.routes import events, feed, health, items, search
 from api.services import Services, build_services
 from api.settings import Settings
+from indexer.errors import BulkLoadError
 from ranking.errors import ItemNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ItemNotFoundError)
     async def item_not_found(request: Request, exc: ItemNotFoundError) -> JSONResponse:
         return _error(request, 404, "not_found", str(exc), item_id=exc.item_id)
+
+    @app.exception_handler(BulkLoadError)
+    async def not_stored(request: Request, exc: BulkLoadError) -> JSONResponse:
+        return _error(request, 503, "not_stored", exc.message, failed=len(exc.failed))
 
     @app.exception_handler(TransportError)
     async def engine_down(request: Request, exc: TransportError) -> JSONResponse:
@@ -86,6 +91,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
-    for module in (search, feed, items, health):
+    for module in (search, feed, items, events, health):
         app.include_router(module.router)
     return app

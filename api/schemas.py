@@ -57,3 +57,10 @@ class HealthOut(BaseModel):
 class ErrorOut(BaseModel):
     request_id: str | None = None
     error: dict[str, Any]
+
+
+class EventsOut(BaseModel):
+    request_id: str
+    stored: int = Field(description="Events newly stored.")
+    duplicates: int = Field(description="Events already stored before (same event_id): not counted twice.")
+    users_updated: int

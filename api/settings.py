@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.config import IndexerConfig
 from ranking.config import RetrievalConfig
+from ranking.interactions import InteractionConfig
 
 
 class Settings(BaseSettings):
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(None, description="When set, writes need it (Bearer or X-API-Key).")
     indexer: IndexerConfig = Field(default_factory=IndexerConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    interactions: InteractionConfig = Field(default_factory=InteractionConfig)
 
     @property
     def engine_dir(self) -> Path:

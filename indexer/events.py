@@ -8,8 +8,8 @@ from typing import Any
 
 from indexer.errors import RowValidationError
 from indexer.values import iso, parse_id, parse_number, parse_text, parse_timestamp
+from ranking.interactions import EVENT_TYPES
 
-EVENT_TYPES = ("view", "click", "add_to_cart", "purchase", "like", "dislike", "rating")
 FIELDS = ("event_id", "user_id", "item_id", "type", "timestamp", "value", "query", "position", "request_id")
 
 

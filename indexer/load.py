@@ -323,13 +323,56 @@ def prune_versions(es: Elasticsearch, names: IndexNames, *, keep: int) -> list[s
     return doomed
 
 
+@dataclass
+class StoreResult:
+    """Outcome of one store_events call: newly stored docs, duplicates, and docs not stored."""
+
+    stored: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def store_events(es: Elasticsearch, names: IndexNames, docs: list[dict[str, Any]], cfg: IndexerConfig) -> StoreResult:
+    """Write validated event documents with op_type=create and _id=event_id.
+
+    An event whose id is already stored is a duplicate (not an error), so retries and
+    re-imports are idempotent. Overload statuses are retried with back-off.
+    """
+    result = StoreResult()
+    if not docs:
+        return result
+    ensure_index(es, names.events, index_body("events"))
+    ingested_at = iso(datetime.now(UTC))
+    by_id = {doc["event_id"]: doc for doc in docs}
+    actions = ({"_op_type": "create", "_index": names.events, "_id": doc["event_id"], "_source": {**doc, "ingested_at": ingested_at}}
+               for doc in by_id.values())  # fmt: skip
+    for ok, outcome in _bulk(es, actions, cfg):
+        item = outcome["create"]
+        if ok:
+            result.stored.append(by_id[item["_id"]])
+        elif item.get("status") == 409:  # this event_id is already stored
+            result.duplicates += 1
+        else:
+            result.failed.append(item)
+    result.duplicates += len(docs) - len(by_id)  # repeated ids within this batch
+    return result
+
+
 def import_events(
-    es: Elasticsearch, path: str, names: IndexNames, cfg: IndexerConfig, *, reports_dir: Path | None = None, progress: bool = True
+    es: Elasticsearch,
+    path: str,
+    names: IndexNames,
+    cfg: IndexerConfig,
+    *,
+    on_stored: Callable[[list[dict[str, Any]]], object] | None = None,
+    reports_dir: Path | None = None,
+    progress: bool = True,
 ) -> LoadReport:
     """Store every valid event of a file in the events index; bad rows are rejected with reasons.
 
-    Events are written with op_type=create and _id=event_id: an event already stored (same id)
-    counts as a duplicate, so re-importing a file changes nothing.
+    Args:
+        on_stored: called with each chunk of newly stored events (e.g. to update user profiles);
+            duplicates are never passed, so nothing is counted twice.
 
     Raises:
         SourceFileError: the file cannot be read.
@@ -338,31 +381,32 @@ def import_events(
     check_source(Path(path))
     started = time.perf_counter()
     report = LoadReport(source=path, target=names.events)
-    ensure_index(es, names.events, index_body("events"))
-    ingested_at = iso(datetime.now(UTC))
-
-    def actions() -> Iterator[dict[str, Any]]:
-        for _line, doc in _validated(path, validate_event, report):
-            doc["ingested_at"] = ingested_at
-            yield {"_op_type": "create", "_index": names.events, "_id": doc["event_id"], "_source": doc}
-
-    hard: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
     bar = tqdm(total=_count_rows(path) if progress else None, unit="event", disable=not progress, desc="events")
+    chunk: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        result = store_events(es, names, chunk, cfg)
+        report.accepted += len(result.stored)
+        report.duplicates += result.duplicates
+        failed.extend(result.failed)
+        if on_stored is not None and result.stored:
+            on_stored(result.stored)
+        bar.update(len(chunk))
+        chunk.clear()
+
     try:
-        for ok, result in _bulk(es, actions(), cfg):
-            bar.update(1)
-            outcome = result["create"]
-            if ok:
-                report.accepted += 1
-            elif outcome.get("status") == 409:  # this event_id is already stored
-                report.duplicates += 1
-            else:
-                hard.append(outcome)
+        for _line, doc in _validated(path, validate_event, report):
+            chunk.append(doc)
+            if len(chunk) >= cfg.bulk_chunk_size:
+                flush()
+        flush()
     finally:
         bar.close()
-        es.indices.refresh(index=names.events)
+        if es.indices.exists(index=names.events):
+            es.indices.refresh(index=names.events)
         report.seconds = time.perf_counter() - started
         write_report(report, reports_dir)
-    if hard:
-        raise BulkLoadError(f"{len(hard)} events from {path} were not stored", hard)
+    if failed:
+        raise BulkLoadError(f"{len(failed)} events from {path} were not stored", failed)
     return report

@@ -4,13 +4,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from elasticsearch import Elasticsearch
 
 from api.cli.common import cli_errors, configure_logging
 from api.cli.index import print_report
 from api.engine import make_client
 from api.settings import Settings
-from indexer.load import import_events
+from indexer.load import LoadReport, import_events
 from indexer.mappings import IndexNames
+from indexer.profiles import update_profiles
+
+def import_events_and_profiles(es: Elasticsearch, settings: Settings, file: Path, *, progress: bool = True) -> LoadReport:
+    """Store a file's events and update the profiles of their users (newly stored events only)."""
+    names = IndexNames(settings.index_prefix)
+    return import_events(
+        es, str(file), names, settings.indexer, reports_dir=settings.reports_dir, progress=progress,
+        on_stored=lambda stored: update_profiles(es, names, stored, settings.interactions),
+    )  # fmt: skip
+
 
 app = typer.Typer(no_args_is_help=True, help="Interaction events.")
 
@@ -25,10 +36,7 @@ def import_(
     configure_logging()
     settings = Settings()
     with cli_errors():
-        report = import_events(
-            make_client(settings), str(file), IndexNames(settings.index_prefix), settings.indexer,
-            reports_dir=settings.reports_dir, progress=progress,
-        )  # fmt: skip
+        report = import_events_and_profiles(make_client(settings), settings, file, progress=progress)
     print_report(report, "events")
     if strict and report.rejects:
         raise typer.Exit(1)

@@ -11,13 +11,14 @@ import uvicorn
 from elasticsearch import Elasticsearch
 
 from api.cli.common import cli_errors, configure_logging
+from api.cli.events import import_events_and_profiles
 from api.cli.index import print_report
 from api.engine import DevEngine, make_client, running_dev_engine_url
 from api.main import create_app
 from api.services import build_services
 from api.settings import Settings
 from indexer.embedding import TextEncoder
-from indexer.load import file_sha256, import_events, index_catalog, index_meta
+from indexer.load import file_sha256, index_catalog, index_meta
 from indexer.mappings import IndexNames
 
 logger = logging.getLogger(__name__)
@@ -74,4 +75,4 @@ def load_data(
     else:
         typer.echo(f"items: {names.items} already holds {catalog.name}; skipping (--reindex to force)")
     if events.is_file():
-        print_report(import_events(es, str(events), names, settings.indexer, reports_dir=settings.reports_dir), "events")
+        print_report(import_events_and_profiles(es, settings, events), "events")
