@@ -39,7 +39,13 @@ class SearchOut(ResultsOut):
 
 class FeedOut(ResultsOut):
     user_id: str
-    strategy: str = Field(description="How the feed was made, e.g. 'cold_start'.")
+    strategy: str = Field(
+        description="'personalised' (user vector + affinities), 'affinity' (history but no trained model yet) or 'cold_start'."
+    )
+
+
+class SimilarOut(ResultsOut):
+    item_id: str
 
 
 class SuggestOut(BaseModel):

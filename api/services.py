@@ -1,8 +1,9 @@
-"""What the API holds for its lifetime: the ES client, the encoder and each endpoint's pipeline."""
+"""What the API holds for its lifetime: the ES client, the encoder, the models and each endpoint's pipeline."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from elasticsearch import Elasticsearch
 
@@ -10,8 +11,11 @@ from api.engine import make_client
 from api.settings import Settings
 from indexer.embedding import TextEncoder
 from indexer.mappings import IndexNames
+from ranking.personal import UserContext
 from ranking.pipeline import Pipeline
-from ranking.retrieval import CategorySpreadReranker, HybridRetriever, PopularRetriever
+from ranking.registry import HotModel, ModelRegistry
+from ranking.retrieval import CategorySpreadReranker, FeedRetriever, HybridRetriever, PopularRetriever
+from ranking.towers_job import COMPONENT, load_towers
 
 
 @dataclass
@@ -20,7 +24,11 @@ class Services:
     es: Elasticsearch
     names: IndexNames
     encoder: TextEncoder
+    registry: ModelRegistry
+    towers: HotModel[Any]
+    users: UserContext
     search: Pipeline
+    feed: Pipeline
     cold_start_feed: Pipeline
 
 
@@ -29,11 +37,18 @@ def build_services(settings: Settings, *, es: Elasticsearch | None = None, encod
     es = es or make_client(settings)
     encoder = encoder or TextEncoder(settings.embedding_model, batch_size=settings.indexer.embed_batch_size)
     names = IndexNames(settings.index_prefix)
+    registry = ModelRegistry(settings.models_dir)
+    towers: HotModel[Any] = HotModel(registry, COMPONENT, load_towers, check_every_s=settings.model_check_every_s)
+    cfg = settings.retrieval
     return Services(
         settings=settings,
         es=es,
         names=names,
         encoder=encoder,
-        search=Pipeline(HybridRetriever(es, names.items, encoder, settings.retrieval)),
-        cold_start_feed=Pipeline(PopularRetriever(es, names.items, settings.retrieval), reranker=CategorySpreadReranker()),
+        registry=registry,
+        towers=towers,
+        users=UserContext(es, names.users, names.items, towers.get, cfg),
+        search=Pipeline(HybridRetriever(es, names.items, encoder, cfg)),
+        feed=Pipeline(FeedRetriever(es, names.items, cfg)),
+        cold_start_feed=Pipeline(PopularRetriever(es, names.items, cfg), reranker=CategorySpreadReranker()),
     )

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from indexer.config import IndexerConfig
 from ranking.config import RetrievalConfig
 from ranking.interactions import InteractionConfig
+from ranking.two_tower import TowerConfig
 
 
 class Settings(BaseSettings):
@@ -49,6 +50,9 @@ class Settings(BaseSettings):
     indexer: IndexerConfig = Field(default_factory=IndexerConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     interactions: InteractionConfig = Field(default_factory=InteractionConfig)
+    towers: TowerConfig = Field(default_factory=TowerConfig)
+    models_dir: Path = Field(Path("models"), description="Versioned models: models/<version>/ and models/CURRENT.")
+    model_check_every_s: float = Field(5.0, gt=0, description="How often the API looks for a new model version. Default 5 s.")
 
     @property
     def engine_dir(self) -> Path:

@@ -25,3 +25,15 @@ class RetrievalConfig(BaseModel):
     popularity_weight: float = Field(1.0, ge=0, description="Cold-start feed: weight of log1p(popularity). Default 1.0.")
     freshness_weight: float = Field(2.0, ge=0, description="Cold-start feed: weight of the freshness decay. Default 2.0.")
     freshness_scale_days: float = Field(90.0, gt=0, description="Age at which freshness halves. Default 90 days.")
+
+    # Personalisation (feed, and search with user_id).
+    knn_user_weight: float = Field(10.0, ge=0, description="Feed: boost of the user-vector kNN on item_vector. Default 10.")
+    category_affinity_weight: float = Field(2.0, ge=0, description="Feed: boost for the user's top categories. Default 2.")
+    brand_affinity_weight: float = Field(1.0, ge=0, description="Feed: boost for the user's top brands. Default 1.")
+    feed_popularity_weight: float = Field(
+        0.3, ge=0, description="Feed: weight of the popular+fresh score for personalised users. Default 0.3."
+    )
+    affinity_top_n: int = Field(5, ge=0, le=50, description="Top categories/brands boosted. Default 5.")
+    search_personal_weight: float = Field(
+        0.2, ge=0, le=1, description="Search with user_id: weight of the personal score in the fused order. Default 0.2."
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ranking.config import RetrievalConfig
-from ranking.stages import Filters
+from ranking.stages import Filters, Personal
 
 VECTOR_FIELDS = ("text_vector", "item_vector")
 SOURCE_EXCLUDES = list(VECTOR_FIELDS)  # the dev engine ignores the mapping's _source.excludes
@@ -87,8 +87,7 @@ def search_body(text: str, query_vector: list[float] | None, filters: Filters, c
     }
 
 
-def popular_body(filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str, Any]:
-    """Cold-start feed: popularity (log1p) plus a freshness decay on created_at, under the filters."""
+def _popular_functions(cfg: RetrievalConfig) -> list[dict[str, Any]]:
     functions: list[dict[str, Any]] = []
     if cfg.popularity_weight > 0:
         functions.append(
@@ -97,6 +96,12 @@ def popular_body(filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str,
     if cfg.freshness_weight > 0:
         decay = {"created_at": {"origin": "now", "scale": f"{cfg.freshness_scale_days:g}d", "decay": 0.5}}
         functions.append({"gauss": decay, "weight": cfg.freshness_weight})
+    return functions
+
+
+def popular_body(filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str, Any]:
+    """Cold-start feed: popularity (log1p) plus a freshness decay on created_at, under the filters."""
+    functions = _popular_functions(cfg)
     base = {"bool": {"filter": filter_clauses(filters), "must_not": _exclusions(filters)}}
     query = {"function_score": {"query": base, "functions": functions, "score_mode": "sum", "boost_mode": "replace"}}
     return {"size": size, "query": query if functions else base, "source_excludes": SOURCE_EXCLUDES}
@@ -110,3 +115,76 @@ def suggest_body(prefix: str, size: int) -> dict[str, Any]:
         "query": {"multi_match": {"query": prefix, "type": "bool_prefix", "fields": fields}},
         "source_includes": ["id", "title"],
     }
+
+
+def _affinity_clause(field_name: str, boosts: dict[str, float], weight: float, name: str) -> dict[str, Any] | None:
+    if not boosts or weight <= 0:
+        return None
+    # constant_score carries each boost: the dev engine (and older ES) ignore `boost` on `terms`.
+    should = [{"constant_score": {"filter": {"term": {field_name: value}}, "boost": boost}} for value, boost in boosts.items()]
+    return {"bool": {"should": should, "boost": weight, "_name": name}}
+
+
+def _personal_clauses(personal: Personal, hard: list[dict[str, Any]], excluded: list[dict[str, Any]], cfg: RetrievalConfig,
+                      size: int, knn_weight: float, category_weight: float, brand_weight: float) -> list[dict[str, Any]]:  # fmt: skip
+    clauses: list[dict[str, Any]] = []
+    if personal.vector is not None and knn_weight > 0:
+        knn: dict[str, Any] = {
+            "field": "item_vector", "query_vector": personal.vector, "k": max(cfg.knn_k, size),
+            "num_candidates": max(cfg.num_candidates, cfg.knn_k, size), "boost": knn_weight, "_name": "knn_user",
+        }  # fmt: skip
+        if hard or excluded:
+            knn["filter"] = {"bool": {"filter": hard, "must_not": excluded}}
+        clauses.append({"knn": knn})
+    for clause in (_affinity_clause("category", personal.categories, category_weight, "affinity_category"),
+                   _affinity_clause("brand", personal.brands, brand_weight, "affinity_brand")):  # fmt: skip
+        if clause is not None:
+            clauses.append(clause)
+    return clauses
+
+
+def feed_body(personal: Personal, filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str, Any]:
+    """The personalised feed: ONE request summing the user-vector kNN on `item_vector`, boosts for
+    the user's top categories and brands, and a small popular+fresh prior, with the user's
+    disliked and purchased items excluded. Each clause is named so its score comes back.
+    """
+    combined = Filters(**{**filters.__dict__, "exclude_ids": tuple(filters.exclude_ids) + tuple(personal.exclude_ids)})
+    hard, excluded = filter_clauses(combined), _exclusions(combined)
+    should = _personal_clauses(personal, hard, excluded, cfg, size, cfg.knn_user_weight, cfg.category_affinity_weight,
+                               cfg.brand_affinity_weight)  # fmt: skip
+    functions = _popular_functions(cfg)
+    if functions and cfg.feed_popularity_weight > 0:
+        prior = {"function_score": {"query": {"match_all": {}}, "functions": functions, "score_mode": "sum",
+                                    "boost_mode": "replace", "boost": cfg.feed_popularity_weight, "_name": "popular_fresh"}}  # fmt: skip
+        should.append(prior)
+    return {
+        "size": size,
+        "query": {"bool": {"should": should or [{"match_all": {}}], "minimum_should_match": 1, "filter": hard, "must_not": excluded}},
+        "source_excludes": SOURCE_EXCLUDES,
+        "include_named_queries_score": True,
+    }
+
+
+def personalise_search(body: dict[str, Any], personal: Personal, cfg: RetrievalConfig) -> dict[str, Any]:
+    """Add the user's kNN and affinity clauses to a search body as optional boosts.
+
+    The text clauses move under `must`, so personal clauses only re-score items that match the
+    query: a user's taste never drags unrelated items into a search.
+    """
+    query = body["query"]["bool"]
+    text = {"bool": {"should": query["should"], "minimum_should_match": 1}}
+    personal_clauses = _personal_clauses(personal, query["filter"], query["must_not"], cfg, body["size"],
+                                         cfg.knn_user_weight, cfg.category_affinity_weight, cfg.brand_affinity_weight)  # fmt: skip
+    bool_query = {"must": [text], "should": personal_clauses, "filter": query["filter"], "must_not": query["must_not"]}
+    return {**body, "query": {"bool": bool_query}}
+
+
+def similar_body(item_id: str, vector: list[float], field_name: str, filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str, Any]:
+    """Items nearest to an item's vector (the item itself excluded)."""
+    combined = Filters(**{**filters.__dict__, "exclude_ids": (*filters.exclude_ids, item_id)})
+    hard, excluded = filter_clauses(combined), _exclusions(combined)
+    knn: dict[str, Any] = {"field": field_name, "query_vector": vector, "k": size,
+                           "num_candidates": max(cfg.num_candidates, size), "_name": f"knn_{field_name.removesuffix('_vector')}"}  # fmt: skip
+    if hard or excluded:
+        knn["filter"] = {"bool": {"filter": hard, "must_not": excluded}}
+    return {"size": size, "knn": knn, "source_excludes": SOURCE_EXCLUDES}

@@ -12,8 +12,8 @@ from elasticsearch import Elasticsearch, NotFoundError
 from ranking.candidate import Candidate
 from ranking.config import RetrievalConfig
 from ranking.errors import ItemNotFoundError
-from ranking.query import SOURCE_EXCLUDES, popular_body, search_body, suggest_body
-from ranking.stages import Query
+from ranking.query import SOURCE_EXCLUDES, feed_body, personalise_search, popular_body, search_body, similar_body, suggest_body
+from ranking.stages import Filters, Query
 from ranking.timing import timed
 
 logger = logging.getLogger(__name__)
@@ -30,8 +30,12 @@ def _minmax(values: list[float]) -> list[float]:
     return [(v - low) / (high - low) for v in values]
 
 
-def fuse(candidates: list[Candidate], alpha: float) -> list[Candidate]:
-    """Retrieval score = alpha * minmax(bm25) + (1 - alpha) * minmax(knn_text), over this request.
+PERSONAL_CLAUSES = ("knn_user", "affinity_category", "affinity_brand")
+
+
+def fuse(candidates: list[Candidate], alpha: float, personal_weight: float = 0.0) -> list[Candidate]:
+    """Retrieval score = alpha * minmax(bm25) + (1 - alpha) * minmax(knn_text), over this request,
+    plus personal_weight * minmax(sum of the personal clause scores) when the user is known.
 
     BM25 is unbounded and query-dependent while the kNN score lies in [0, 1]; a raw sum lets
     whichever is larger dominate. Min-max per request puts both on [0, 1] so alpha means the same
@@ -42,8 +46,25 @@ def fuse(candidates: list[Candidate], alpha: float) -> list[Candidate]:
         return []
     bm25 = _minmax([c.features.get("bm25", 0.0) for c in candidates])
     knn = _minmax([c.features.get("knn_text", 0.0) for c in candidates])
-    fused = [c.rescored(alpha * b + (1 - alpha) * v) for c, b, v in zip(candidates, bm25, knn)]
+    personal = _minmax([sum(c.features.get(name, 0.0) for name in PERSONAL_CLAUSES) for c in candidates])
+    fused = [
+        c.rescored(alpha * b + (1 - alpha) * v + personal_weight * p)
+        for c, b, v, p in zip(candidates, bm25, knn, personal)
+    ]
     return sorted(fused, key=lambda c: -c.score)
+
+
+def _candidates(response: Mapping[str, Any], boosts: Mapping[str, float]) -> list[Candidate]:
+    """Hits -> candidates whose features are each named clause's own score (its boost divided out)."""
+    out = []
+    for hit in response["hits"]["hits"]:
+        named: Mapping[str, float] = hit.get("matched_queries") or {}
+        if isinstance(named, list):  # an engine that ignores include_named_queries_score
+            named = {}
+        features = {name: float(named.get(name, 0.0)) / boost for name, boost in boosts.items() if boost > 0}
+        features["es_score"] = float(hit["_score"] or 0.0)
+        out.append(Candidate(hit["_id"], float(hit["_score"] or 0.0), features, hit["_source"]))
+    return out
 
 
 class HybridRetriever:
@@ -69,18 +90,40 @@ class HybridRetriever:
             with timed("encode"):
                 vector = list(self.encoder.encode_query(query.text))
         body = search_body(query.text, vector, query.filters, self.cfg, max(k, self.cfg.candidates))
+        boosts = {"bm25": self.cfg.bm25_weight, "knn_text": self.cfg.knn_text_weight}
+        personal_weight = 0.0
+        if query.personal is not None:
+            body = personalise_search(body, query.personal, self.cfg)
+            boosts.update(_personal_boosts(self.cfg))
+            personal_weight = self.cfg.search_personal_weight
         with timed("es"):
             response = self.es.search(index=self.index, **body)
-        boosts = {"bm25": self.cfg.bm25_weight, "knn_text": self.cfg.knn_text_weight}
-        candidates = []
-        for hit in response["hits"]["hits"]:
-            named: Mapping[str, float] = hit.get("matched_queries") or {}
-            if isinstance(named, list):  # an engine that ignores include_named_queries_score
-                named = {}
-            features = {name: float(named.get(name, 0.0)) / boost for name, boost in boosts.items() if boost > 0}
-            features["es_score"] = float(hit["_score"] or 0.0)
-            candidates.append(Candidate(hit["_id"], float(hit["_score"] or 0.0), features, hit["_source"]))
-        return fuse(candidates, self.cfg.fusion_alpha)[:k]
+        return fuse(_candidates(response, boosts), self.cfg.fusion_alpha, personal_weight)[:k]
+
+
+def _personal_boosts(cfg: RetrievalConfig) -> dict[str, float]:
+    return {"knn_user": cfg.knn_user_weight, "affinity_category": cfg.category_affinity_weight,
+            "affinity_brand": cfg.brand_affinity_weight}  # fmt: skip
+
+
+class FeedRetriever:
+    """The personalised feed in one request (user-vector kNN + affinity boosts + popular prior).
+
+    Needs query.personal; users without a profile go to PopularRetriever instead.
+    """
+
+    def __init__(self, es: Elasticsearch, index: str, cfg: RetrievalConfig) -> None:
+        self.es = es
+        self.index = index
+        self.cfg = cfg
+
+    def retrieve(self, query: Query, k: int) -> list[Candidate]:
+        if query.personal is None:
+            raise ValueError("FeedRetriever needs query.personal; use PopularRetriever for unknown users")
+        with timed("es"):
+            response = self.es.search(index=self.index, **feed_body(query.personal, query.filters, self.cfg, k))
+        boosts = {**_personal_boosts(self.cfg), "popular_fresh": self.cfg.feed_popularity_weight}
+        return _candidates(response, boosts)[:k]
 
 
 class PopularRetriever:
@@ -139,3 +182,24 @@ def suggest(es: Elasticsearch, index: str, prefix: str, k: int) -> list[dict[str
     with timed("es"):
         response = es.search(index=index, **suggest_body(prefix, k))
     return [{"id": hit["_id"], "title": hit["_source"].get("title")} for hit in response["hits"]["hits"]]
+
+
+def similar_items(es: Elasticsearch, index: str, item_id: str, filters: Filters, cfg: RetrievalConfig, k: int) -> list[Candidate]:
+    """Nearest items by the two-tower `item_vector`, or by `text_vector` before towers are trained.
+
+    Raises:
+        ItemNotFoundError: no item with that id.
+    """
+    try:
+        with timed("es"):
+            doc = es.get(index=index, id=item_id, source_includes=list(SOURCE_EXCLUDES))["_source"]
+    except NotFoundError as exc:
+        raise ItemNotFoundError(item_id) from exc
+    field_name = "item_vector" if doc.get("item_vector") else "text_vector"
+    if not doc.get(field_name):
+        return []
+    with timed("es"):
+        response = es.search(index=index, **similar_body(item_id, doc[field_name], field_name, filters, cfg, k))
+    name = f"knn_{field_name.removesuffix('_vector')}"
+    return [Candidate(h["_id"], float(h["_score"] or 0.0), {name: float(h["_score"] or 0.0)}, h["_source"])
+            for h in response["hits"]["hits"]]  # fmt: skip

@@ -25,12 +25,23 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Personal:
+    """What personalises a request: the user vector, affinity boosts and items to leave out."""
+
+    vector: list[float] | None = None
+    categories: dict[str, float] = field(default_factory=dict)  # name -> boost in (0, 1]
+    brands: dict[str, float] = field(default_factory=dict)
+    exclude_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Query:
-    """What a request asks for. `text` is None for a feed."""
+    """What a request asks for. `text` is None for a feed; `personal` is None for unknown users."""
 
     text: str | None = None
     user_id: str | None = None
     filters: Filters = field(default_factory=Filters)
+    personal: Personal | None = None
 
 
 class Retriever(Protocol):

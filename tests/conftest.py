@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import uuid
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit (ALS) asks for it; threads fight torch otherwise
 from collections.abc import Iterator
 from pathlib import Path
 

@@ -12,14 +12,17 @@ from elasticsearch import Elasticsearch
 
 from api.cli.common import cli_errors, configure_logging
 from api.cli.events import import_events_and_profiles
-from api.cli.index import print_report
+from api.cli.index import index_with_current_towers, print_report
+from api.cli.train import run_training
 from api.engine import DevEngine, make_client, running_dev_engine_url
 from api.main import create_app
 from api.services import build_services
 from api.settings import Settings
 from indexer.embedding import TextEncoder
-from indexer.load import file_sha256, index_catalog, index_meta
+from indexer.load import alias_target, file_sha256, index_meta
 from indexer.mappings import IndexNames
+from ranking.registry import ModelRegistry
+from ranking.towers_job import COMPONENT
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,7 @@ def up(
             encoder = TextEncoder(settings.embedding_model, batch_size=settings.indexer.embed_batch_size)
             names = IndexNames(settings.index_prefix)
             load_data(settings, es, encoder, names, catalog, events, reindex)
+            train_if_stale(settings, es, names)
         services = build_services(settings, es=es, encoder=encoder)
         bind_host, bind_port = host or settings.host, port or settings.port
         base = f"http://{bind_host}:{bind_port}"
@@ -71,8 +75,20 @@ def load_data(
     """Index the catalog unless the live index already holds this exact file; import events (idempotent)."""
     meta = index_meta(es, names.items)
     if reindex or meta.get("sha256") != file_sha256(catalog) or meta.get("encoder") != encoder.model_name:
-        print_report(index_catalog(es, str(catalog), encoder, names, settings.indexer, reports_dir=settings.reports_dir), "items")
+        print_report(index_with_current_towers(es, settings, catalog, encoder), "items")
     else:
         typer.echo(f"items: {names.items} already holds {catalog.name}; skipping (--reindex to force)")
     if events.is_file():
         print_report(import_events_and_profiles(es, settings, events), "events")
+
+
+def train_if_stale(settings: Settings, es: Elasticsearch, names: IndexNames) -> None:
+    """Train unless the published models were trained on exactly the data now in Elasticsearch."""
+    towers = ModelRegistry(settings.models_dir).manifest().get("components", {}).get(COMPONENT, {})
+    events = es.count(index=names.events)["count"] if es.indices.exists(index=names.events) else 0
+    if towers.get("data", {}).get("events") == events and towers.get("items_index") == alias_target(es, names.items):
+        typer.echo(f"models: version {ModelRegistry(settings.models_dir).current_version()} is up to date; skipping training")
+        return
+    typer.echo(f"training models on {events} events ...")
+    result = run_training(settings)
+    typer.echo(f"models: published version {result['version']}")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 from api.deps import Explain, FiltersDep, K, RequestId, ServicesDep
 from api.routes.results import to_items
 from api.schemas import FeedOut
+from ranking.candidate import Candidate
 from ranking.stages import Query
 
 router = APIRouter(tags=["feed"])
@@ -22,11 +23,21 @@ def feed(
     k: K = 20,
     explain: Explain = False,
 ) -> FeedOut:
-    """The user's feed. Users without history get the cold-start feed: popular and fresh, spread over categories."""
+    """The user's feed: one personalised request (user-vector kNN + category/brand affinities +
+    popular prior, disliked and purchased items excluded). Users without history get the
+    cold-start feed (popular and fresh, spread over categories); a short feed is filled from it.
+    """
     started = time.perf_counter()
-    query = Query(user_id=user_id, filters=filters)
-    candidates = services.cold_start_feed.run(query, k, services.settings.retrieval.candidates)
+    personal = services.users.personal(user_id)
+    candidates: list[Candidate] = []
+    strategy = "cold_start"
+    if personal is not None:
+        strategy = "personalised" if personal.vector is not None else "affinity"
+        candidates = services.feed.run(Query(user_id=user_id, filters=filters, personal=personal), k, services.settings.retrieval.candidates)
+    if len(candidates) < k:
+        taken = {c.item_id for c in candidates} | set(personal.exclude_ids if personal else ())
+        fill = Query(user_id=user_id, filters=filters.__class__(**{**filters.__dict__, "exclude_ids": tuple(taken)}))
+        candidates += services.cold_start_feed.run(fill, k - len(candidates), services.settings.retrieval.candidates)
     took = (time.perf_counter() - started) * 1000
-    return FeedOut(
-        request_id=request_id, took_ms=round(took, 2), user_id=user_id, strategy="cold_start", items=to_items(candidates, explain)
-    )
+    return FeedOut(request_id=request_id, took_ms=round(took, 2), user_id=user_id, strategy=strategy,
+                   items=to_items(candidates, explain))  # fmt: skip

@@ -28,7 +28,8 @@ def search(
     started = time.perf_counter()
     if not q.strip():
         raise HTTPException(422, "q: must contain more than whitespace")
-    query = SearchQuery(text=q.strip(), user_id=user_id, filters=filters)
+    personal = services.users.personal(user_id) if user_id else None
+    query = SearchQuery(text=q.strip(), user_id=user_id, filters=filters, personal=personal)
     candidates = services.search.run(query, k, services.settings.retrieval.candidates)
     took = (time.perf_counter() - started) * 1000
     return SearchOut(request_id=request_id, took_ms=round(took, 2), query=q, items=to_items(candidates, explain))

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import ServicesDep
+from api.security import WriteKey
+
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[WriteKey])
+
+
+@router.post("/reload")
+def reload_models(services: ServicesDep) -> dict[str, str | None]:
+    """Load the newest published model version now (the API also checks by itself every few seconds)."""
+    loaded = services.towers.refresh()
+    return {"towers": loaded.version if loaded else None}

@@ -1,0 +1,124 @@
+"""Top-k ranking metrics (Recall@k, NDCG@k), exact and shared by training and evaluation.
+
+Duplicate ids in a ranking count once (at their first position), so a buggy retriever
+that repeats a hit cannot inflate its score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+
+Relevance = Iterable[Hashable] | Mapping[Hashable, float]
+
+
+def _top_k_unique(ranked_ids: Sequence[Hashable], k: int) -> list[Hashable]:
+    if k <= 0:
+        raise ValueError(f"k must be positive, got {k}")
+    seen: set[Hashable] = set()
+    top: list[Hashable] = []
+    for item_id in ranked_ids:
+        if item_id not in seen:
+            seen.add(item_id)
+            top.append(item_id)
+            if len(top) == k:
+                break
+    return top
+
+
+def _gains(relevant: Relevance) -> dict[Hashable, float]:
+    if isinstance(relevant, Mapping):
+        gains = {item_id: float(g) for item_id, g in relevant.items()}
+    else:
+        gains = dict.fromkeys(relevant, 1.0)
+    if not gains:
+        raise ValueError("relevant is empty; skip users without held-out items")
+    return gains
+
+
+def recall_at_k(ranked_ids: Sequence[Hashable], relevant: Relevance, k: int) -> float:
+    """Share of the relevant items found in the first k: |top-k ∩ relevant| / |relevant|.
+
+    The denominator is |relevant| (not min(k, |relevant|)), the usual definition, so
+    Recall@k can stay below 1 when k < |relevant|.
+
+    Raises:
+        ValueError: if k <= 0 or `relevant` is empty.
+
+    Example:
+        >>> recall_at_k(["a", "b", "c"], {"a", "c", "z", "y"}, 2)
+        0.25
+    """
+    relevant_ids = set(_gains(relevant))
+    top = _top_k_unique(ranked_ids, k)
+    return sum(1 for item_id in top if item_id in relevant_ids) / len(relevant_ids)
+
+
+def ndcg_at_k(ranked_ids: Sequence[Hashable], relevant_or_gains: Relevance, k: int) -> float:
+    """NDCG@k with gain 2^g - 1 and discount 1/log2(rank + 1) (rank from 1).
+
+    Args:
+        ranked_ids: the ranking, best first.
+        relevant_or_gains: a set of relevant ids (binary: g = 1, gain 1) or a dict of graded
+            relevance g per id (gain 2^g - 1; g <= 0 contributes nothing).
+        k: cut-off.
+
+    Returns:
+        DCG@k / IDCG@k in [0, 1]; 0 when no item has positive gain.
+
+    Raises:
+        ValueError: if k <= 0 or `relevant_or_gains` is empty.
+
+    Example:
+        >>> round(ndcg_at_k(["x", "a"], {"a"}, 2), 4)  # 1/log2(3)
+        0.6309
+    """
+    grades = _gains(relevant_or_gains)
+    top = _top_k_unique(ranked_ids, k)
+    dcg = sum(
+        (2.0 ** grades.get(item_id, 0.0) - 1.0) / math.log2(rank + 2)
+        for rank, item_id in enumerate(top)
+    )
+    ideal = sorted((2.0**g - 1.0 for g in grades.values()), reverse=True)[:k]
+    idcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(ideal) if gain > 0)
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+def mean_metric(
+    metric: Callable[[Sequence[Hashable], Relevance, int], float],
+    rankings: Mapping[Hashable, Sequence[Hashable]],
+    relevant: Mapping[Hashable, Relevance],
+    k: int,
+) -> float:
+    """Mean of `metric` over the users in `relevant` (a user without a ranking scores 0).
+
+    Users with an empty relevant set are skipped: they have nothing to find.
+
+    Example:
+        >>> mean_metric(recall_at_k, {"u": ["a"]}, {"u": {"a"}, "v": {"b"}}, 10)
+        0.5
+    """
+    scores = [
+        metric(rankings.get(user_id, ()), rel, k)
+        for user_id, rel in relevant.items()
+        if len(rel) > 0  # type: ignore[arg-type]
+    ]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def mean_recall_at_k(
+    rankings: Mapping[Hashable, Sequence[Hashable]],
+    relevant: Mapping[Hashable, Relevance],
+    k: int,
+) -> float:
+    """Mean Recall@k over users; see `recall_at_k` and `mean_metric`."""
+    return mean_metric(recall_at_k, rankings, relevant, k)
+
+
+def mean_ndcg_at_k(
+    rankings: Mapping[Hashable, Sequence[Hashable]],
+    relevant: Mapping[Hashable, Relevance],
+    k: int,
+) -> float:
+    """Mean NDCG@k over users; see `ndcg_at_k` and `mean_metric`."""
+    return mean_metric(ndcg_at_k, rankings, relevant, k)

@@ -1,0 +1,387 @@
+"""Training of the two-tower model: time-ordered examples, four losses, early stopping.
+
+An example is (the user's history strictly before a positive event, that event's item):
+exactly what the user tower sees at serving time, so nothing from the future leaks into a
+user vector. Early stopping watches Recall@k on a time split carved out of the training
+events, never the test hold-out.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import logging
+import math
+import time
+from collections import defaultdict
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ranking.interactions import (
+    SECONDS_PER_DAY,
+    event_timestamp,
+    event_weight,
+    is_positive,
+    user_histories,
+)
+from ranking.metrics import mean_recall_at_k
+from ranking.splits import Holdout, global_time_split, group_by_user, temporal_split
+from ranking.two_tower import NUMERIC_FEATURES, ItemFeatures, TowerConfig, TwoTowerModel
+
+logger = logging.getLogger(__name__)
+
+Event = Mapping[str, Any]
+HistoryRows = Mapping[Hashable, Sequence[tuple[str, float, float]]]
+
+
+@dataclass
+class Examples:
+    """Training examples as padded arrays (padding: item 0 with weight 0)."""
+
+    hist_item: np.ndarray  # (N, L) int64 item rows
+    hist_weight: np.ndarray  # (N, L) float32 raw event weights, 0 = padding
+    hist_age: np.ndarray  # (N, L) float32 days before the target event
+    target: np.ndarray  # (N,) int64 item row of the positive
+    user: np.ndarray  # (N,) int64 user number (for hard-negative exclusion)
+    user_items: list[set[int]]  # per user number: item rows they interacted with
+
+    def __len__(self) -> int:
+        return int(self.target.shape[0])
+
+
+def build_examples(events: Sequence[Event], item_index: Mapping[str, int], cfg: TowerConfig
+                   ) -> Examples:
+    """One example per positive event, history = the last `max_history` weighted events with
+    a strictly earlier timestamp (events tied with the target are not history).
+
+    Events on items missing from `item_index` are skipped.
+    """
+    length = cfg.max_history
+    items, weights, ages, targets, users = [], [], [], [], []
+    user_items: list[set[int]] = []
+    for number, user_events in enumerate(group_by_user(events).values()):
+        known = [e for e in user_events if str(e["item_id"]) in item_index]
+        user_items.append({item_index[str(e["item_id"])] for e in known})
+        hist = [(item_index[str(e["item_id"])], event_weight(e, cfg.interaction),
+                 event_timestamp(e)) for e in known]
+        hist = [h for h in hist if h[1] != 0.0]
+        hist_ts = [h[2] for h in hist]
+        for event in known:
+            if not is_positive(event, cfg.interaction):
+                continue
+            ts = event_timestamp(event)
+            end = bisect.bisect_left(hist_ts, ts)
+            window = hist[max(0, end - length):end]
+            row_items = np.zeros(length, np.int64)
+            row_weights = np.zeros(length, np.float32)
+            row_ages = np.zeros(length, np.float32)
+            for col, (item, weight, moment) in enumerate(window):
+                row_items[col], row_weights[col] = item, weight
+                row_ages[col] = (ts - moment) / SECONDS_PER_DAY
+            items.append(row_items)
+            weights.append(row_weights)
+            ages.append(row_ages)
+            targets.append(item_index[str(event["item_id"])])
+            users.append(number)
+    if not targets:
+        raise ValueError("no positive events on known items: nothing to train on")
+    return Examples(np.stack(items), np.stack(weights), np.stack(ages),
+                    np.asarray(targets, np.int64), np.asarray(users, np.int64), user_items)
+
+
+def _numeric_stats(model: TwoTowerModel, items: Sequence[Mapping[str, Any]]
+                   ) -> dict[str, tuple[float, float]]:
+    """Mean and std of each raw numeric feature over items that have it."""
+    columns: dict[str, list[float]] = defaultdict(list)
+    for item in items:
+        for name, value in model.raw_numeric(item).items():
+            if value is not None:
+                columns[name].append(value)
+    stats = {}
+    for name in NUMERIC_FEATURES:
+        values = np.asarray(columns.get(name, [0.0]), np.float64)
+        stats[name] = (float(values.mean()), float(max(values.std(), 1e-6)))
+    return stats
+
+
+@torch.no_grad()
+def _item_matrix(model: TwoTowerModel, feats: ItemFeatures, batch_size: int = 8192
+                 ) -> torch.Tensor:
+    model.eval()
+    return torch.cat([model.item_tower(feats.subset(torch.arange(s, min(s + batch_size,
+                                                                        len(feats)))))
+                      for s in range(0, len(feats), batch_size)])  # (n_items, dim)
+
+
+@torch.no_grad()
+def rank_by_vectors(model: TwoTowerModel, item_vectors: np.ndarray, item_ids: Sequence[str],
+                    histories: HistoryRows, seen: Mapping[Hashable, set[str]], k: int
+                    ) -> dict[Hashable, list[str]]:
+    """Top-k item ids per user by cosine, excluding the user's `seen` items.
+
+    Args:
+        model: gives the user tower.
+        item_vectors: (n_items, dim) item-tower output aligned with `item_ids`.
+        item_ids: ids of the rows of `item_vectors`.
+        histories: user -> [(item_id, event weight, age in days)], oldest first.
+        seen: user -> item ids never to recommend.
+        k: list length.
+    """
+    index = {item_id: row for row, item_id in enumerate(item_ids)}
+    k = min(k, len(item_ids))
+    out: dict[Hashable, list[str]] = {}
+    for user_id, rows in histories.items():
+        known = [(index[i], w, a) for i, w, a in rows if i in index]
+        idx = np.asarray([r[0] for r in known], np.int64)
+        user = model.encode_user(item_vectors[idx], np.asarray([r[1] for r in known], np.float32),
+                                 np.asarray([r[2] for r in known], np.float32))
+        scores = item_vectors @ user  # (n_items,)
+        excluded = [index[i] for i in seen.get(user_id, ()) if i in index]
+        scores[excluded] = -np.inf
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]
+        out[user_id] = [item_ids[i] for i in top]
+    return out
+
+
+def rank_with_towers(model: TwoTowerModel, items: Sequence[Mapping[str, Any]],
+                     text_vectors: np.ndarray, histories: HistoryRows,
+                     seen: Mapping[Hashable, set[str]], k: int) -> dict[Hashable, list[str]]:
+    """Encode the catalog, then `rank_by_vectors`; what offline evaluation calls."""
+    vectors = model.encode_items(items, text_vectors)
+    return rank_by_vectors(model, vectors, [str(i["id"]) for i in items], histories, seen, k)
+
+
+class _Trainer:
+    """One training run on fixed events: sampling tables, the step, the epoch loop."""
+
+    def __init__(self, events: Sequence[Event], items: Sequence[Mapping[str, Any]],
+                 text_vectors: np.ndarray, cfg: TowerConfig, seed: int, device: torch.device
+                 ) -> None:
+        self.cfg, self.seed, self.device = cfg, seed, device
+        self.item_ids = [str(item["id"]) for item in items]
+        self.item_index = {item_id: row for row, item_id in enumerate(self.item_ids)}
+        seen = {str(e["item_id"]) for e in events} & set(self.item_index)
+        torch.manual_seed(seed)
+        reference = max((event_timestamp(e) for e in events), default=0.0)
+        self.model = TwoTowerModel(cfg, seen, None, reference)
+        self.model.numeric_stats = _numeric_stats(self.model, items)
+        self.model.to(device)
+        self.feats = _to(self.model.featurize(items, text_vectors), device)
+        self.examples = build_examples(events, self.item_index, cfg)
+        counts = np.bincount(self.examples.target, minlength=len(items)).astype(np.float64)
+        self.log_q = torch.as_tensor(np.log((counts + 1.0) / (counts + 1.0).sum()),
+                                     dtype=torch.float32, device=device)  # (n_items,)
+        seen_rows = np.asarray(sorted(self.item_index[i] for i in seen), np.int64)
+        probs = (counts[seen_rows] + 1.0) ** cfg.negative_sampling_power
+        self.neg_rows, self.neg_probs = seen_rows, probs / probs.sum()
+        self.hard_pool = self._hard_pool(items, counts)
+        self.rng = np.random.default_rng(seed)
+
+    def _hard_pool(self, items: Sequence[Mapping[str, Any]], counts: np.ndarray
+                   ) -> dict[int, np.ndarray]:
+        """Per item row: the 100 most popular training items sharing its first category."""
+        by_category: dict[str, list[int]] = defaultdict(list)
+        first: dict[int, str] = {}
+        for row, item in enumerate(items):
+            category = item.get("category")
+            name = category if isinstance(category, str) else (category or [None])[0]
+            if name and counts[row] > 0:
+                by_category[name].append(row)
+                first[row] = name
+        tops = {name: np.asarray(sorted(rows, key=lambda r: (-counts[r], r))[:100], np.int64)
+                for name, rows in by_category.items()}
+        return {row: tops[name] for row, name in first.items()}
+
+    def _negatives(self, batch: np.ndarray, n: int, n_hard: int) -> np.ndarray:
+        """(len(batch), n) item rows: popularity^power samples, `n_hard` of them hard."""
+        negs = self.rng.choice(self.neg_rows, size=(len(batch), n), p=self.neg_probs)
+        if n_hard:
+            ex = self.examples
+            for r, example in enumerate(batch):
+                pool = self.hard_pool.get(int(ex.target[example]))
+                if pool is None:
+                    continue
+                touched = ex.user_items[int(ex.user[example])]
+                for col, cand in enumerate(self.rng.choice(pool, size=n_hard)):
+                    if int(cand) not in touched:
+                        negs[r, col] = cand
+        return negs
+
+    def step(self, batch: np.ndarray) -> torch.Tensor:
+        """Loss of one batch of example numbers (model in train mode)."""
+        cfg, ex, dev = self.cfg, self.examples, self.device
+        hist = torch.as_tensor(ex.hist_item[batch], device=dev)  # (B, L)
+        weights = torch.as_tensor(ex.hist_weight[batch], device=dev)
+        ages = torch.as_tensor(ex.hist_age[batch], device=dev)
+        target = torch.as_tensor(ex.target[batch], device=dev)  # (B,)
+        if cfg.loss == "softmax":
+            n_neg = round(cfg.hard_negative_ratio * cfg.n_negatives)
+            n_hard = n_neg
+        else:
+            n_neg, n_hard = cfg.n_negatives, round(cfg.hard_negative_ratio * cfg.n_negatives)
+        negs = torch.as_tensor(self._negatives(batch, n_neg, n_hard), device=dev)  # (B, n)
+        b, length = hist.shape
+        needed = torch.cat([hist.reshape(-1), target, negs.reshape(-1)])
+        unique, inverse = torch.unique(needed, return_inverse=True)
+        sub = self.feats.subset(unique)
+        if cfg.id_dropout > 0:
+            drop = torch.rand(len(unique), device=dev) < cfg.id_dropout
+            sub.item_id = torch.where(drop, torch.zeros_like(sub.item_id), sub.item_id)
+        vectors = self.model.item_tower(sub)  # (U, dim)
+        hist_v = vectors[inverse[: b * length]].view(b, length, -1)  # (B, L, dim)
+        target_v = vectors[inverse[b * length: b * length + b]]  # (B, dim)
+        neg_v = vectors[inverse[b * length + b:]].view(b, negs.shape[1], vectors.shape[1])  # (B, n, dim)
+        user = self.model.user_tower(hist_v, self.model.history_weights(weights, ages))
+        pos = (user * target_v).sum(1)  # (B,) cosines
+        neg = torch.einsum("bd,bnd->bn", user, neg_v)  # (B, n)
+        neg = neg.masked_fill(negs == target[:, None], -1e4 if cfg.loss != "pairwise" else -1.0)
+        tau = cfg.temperature
+        if cfg.loss == "softmax":
+            logits = user @ target_v.T  # (B, B) in-batch candidates
+            if cfg.logq_correction:
+                logits = logits - tau * self.log_q[target][None, :]
+            same = (target[:, None] == target[None, :]) & ~torch.eye(b, dtype=torch.bool,
+                                                                     device=dev)
+            logits = torch.cat([logits.masked_fill(same, -1e4), neg], dim=1) / tau
+            return F.cross_entropy(logits, torch.arange(b, device=dev))
+        if cfg.loss == "listwise":
+            logits = torch.cat([pos[:, None], neg], dim=1) / tau  # (B, 1 + n)
+            return F.cross_entropy(logits, torch.zeros(b, dtype=torch.long, device=dev))
+        if cfg.loss == "pointwise":
+            valid = negs != target[:, None]
+            pos_loss = F.binary_cross_entropy_with_logits(pos / tau, torch.ones_like(pos))
+            neg_loss = F.binary_cross_entropy_with_logits(neg / tau, torch.zeros_like(neg),
+                                                          reduction="none")
+            return pos_loss + (neg_loss * valid).sum() / valid.sum().clamp(min=1)
+        return F.relu(neg + cfg.margin - pos[:, None]).mean()  # pairwise triplet hinge
+
+    def validate(self, histories: HistoryRows, seen: Mapping[Hashable, set[str]],
+                 holdout: Holdout) -> float:
+        """Recall@eval_k on the validation hold-out."""
+        vectors = _item_matrix(self.model, self.feats).cpu().numpy()
+        self.model.cpu()
+        rankings = rank_by_vectors(self.model, vectors, self.item_ids, histories, seen,
+                                   self.cfg.eval_k)
+        self.model.to(self.device)
+        relevant = {u: {str(i) for i in items} for u, items in holdout.items()}
+        return mean_recall_at_k(rankings, relevant, self.cfg.eval_k)
+
+    def run(self, epochs: int, holdout: Holdout | None = None,
+            valid_events: Sequence[Event] = ()) -> dict[str, Any]:
+        """Train up to `epochs`; with a hold-out, stop early and keep the best weights."""
+        cfg = self.cfg
+        optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr,
+                                      weight_decay=cfg.weight_decay)
+        histories: dict[Hashable, Any] = {}
+        seen: dict[Hashable, set[str]] = {}
+        if holdout:
+            histories = user_histories(valid_events, cfg.interaction, set(holdout))
+            seen = {u: {str(e["item_id"]) for e in ev}
+                    for u, ev in group_by_user(valid_events).items() if u in holdout}
+        n = len(self.examples)
+        losses, recalls = [], []
+        best, best_epoch, best_state = -1.0, 0, None
+        start = time.perf_counter()
+        steps = 0
+        for epoch in range(1, epochs + 1):
+            self.model.train()
+            order = self.rng.permutation(n)
+            total = 0.0
+            for s in range(0, n, cfg.batch_size):
+                batch = order[s: s + cfg.batch_size]
+                if len(batch) < 2:
+                    continue
+                loss = self.step(batch)
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(f"non-finite {cfg.loss} loss at epoch {epoch}")
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(batch)
+                steps += 1
+            losses.append(total / n)
+            if holdout:
+                recall = self.validate(histories, seen, holdout)
+                recalls.append(recall)
+                logger.info("epoch %d: loss %.4f, valid recall@%d %.4f", epoch, losses[-1],
+                            cfg.eval_k, recall)
+                if recall > best:
+                    best, best_epoch = recall, epoch
+                    best_state = copy.deepcopy(self.model.state_dict())
+                elif epoch - best_epoch >= cfg.patience:
+                    break
+            else:
+                best_epoch = epoch
+                logger.info("epoch %d: loss %.4f", epoch, losses[-1])
+        elapsed = time.perf_counter() - start
+        if best_state is not None:
+            self.model.load_state_dict(best_state)
+        self.model.cpu().eval()
+        return {"best_epoch": best_epoch, "epochs_run": len(losses), "train_loss": losses,
+                f"valid_recall@{cfg.eval_k}": recalls, "best_valid_recall": max(recalls,
+                                                                                default=math.nan),
+                "n_examples": n, "examples_per_s": n * len(losses) / max(elapsed, 1e-9),
+                "train_s": elapsed}
+
+
+def _to(feats: ItemFeatures, device: torch.device) -> ItemFeatures:
+    return ItemFeatures(*(t.to(device) for t in (feats.text, feats.item_id, feats.category,
+                                                  feats.brand, feats.tags, feats.numeric)))
+
+
+def train_towers(events: Sequence[Event], items: Sequence[Mapping[str, Any]],
+                 text_vectors: np.ndarray, cfg: TowerConfig | None = None, seed: int = 0,
+                 device: str | torch.device | None = None) -> tuple[TwoTowerModel, dict[str, Any]]:
+    """Train a two-tower model with early stopping on a time split of `events`.
+
+    With `cfg.refit_full` (default) a second run on all events for the best epoch count
+    follows, so the most recent interactions shape the item vectors too.
+
+    Args:
+        events: training events (the caller's test hold-out already removed).
+        items: catalog item dicts; events on other items are ignored.
+        text_vectors: (len(items), text_dim) frozen text embeddings aligned with `items`.
+        cfg: settings; default `TowerConfig()`.
+        seed: seeds torch, the example order and negative sampling (same seed, same model).
+        device: torch device; default "cpu".
+
+    Returns:
+        (model on cpu in eval mode, metrics dict: best_epoch, losses, validation recalls,
+        examples_per_s, timings).
+
+    Example:
+        >>> model, metrics = train_towers(events, items, vectors, TowerConfig(epochs=2))  # doctest: +SKIP
+    """
+    cfg = cfg or TowerConfig()
+    dev = torch.device(device or "cpu")
+    start = time.perf_counter()
+    if cfg.validation == "none":
+        trainer = _Trainer(events, items, text_vectors, cfg, seed, dev)
+        metrics = trainer.run(cfg.epochs)
+        return trainer.model, {**metrics, "fit_s": time.perf_counter() - start}
+    if cfg.validation == "per_user":
+        fit_events, holdout = temporal_split(events, cfg.valid_holdout, cfg.interaction)
+    else:
+        fit_events, holdout = global_time_split(events, cfg.valid_fraction, cfg.interaction)
+    if not holdout:
+        raise ValueError("validation split is empty; use validation='none' for tiny data")
+    trainer = _Trainer(fit_events, items, text_vectors, cfg, seed, dev)
+    metrics = trainer.run(cfg.epochs, holdout, fit_events)
+    model = trainer.model
+    if cfg.refit_full:
+        refit = _Trainer(events, items, text_vectors, cfg, seed, dev)
+        refit_metrics = refit.run(metrics["best_epoch"])
+        model = refit.model
+        metrics["refit_s"] = refit_metrics["train_s"]
+    metrics["fit_s"] = time.perf_counter() - start
+    logger.info("two-tower trained: best epoch %d, valid recall@%d %.4f, %.1f s",
+                metrics["best_epoch"], cfg.eval_k, metrics["best_valid_recall"],
+                metrics["fit_s"])
+    return model, metrics
+

@@ -1,0 +1,164 @@
+"""Two-tower model and training on tiny planted-cluster data."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ranking.cf import Popularity
+from ranking.errors import ModelLoadError
+from ranking.interactions import user_histories
+from ranking.metrics import mean_recall_at_k
+from ranking.splits import temporal_split
+from ranking.train_towers import build_examples, rank_with_towers, train_towers
+from ranking.two_tower import TowerConfig, TwoTowerModel
+
+N_CLUSTERS, PER_CLUSTER, TEXT_DIM = 4, 15, 8
+TINY = dict(dim=16, text_dim=TEXT_DIM, hidden=32, id_buckets=1024, id_dim=8, field_buckets=64,
+            field_dim=4, batch_size=64, n_negatives=5, lr=1e-2, validation="none", epochs=4)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _threads() -> None:
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> tuple[list[dict], np.ndarray]:
+    rng = np.random.default_rng(0)
+    items = [{"id": str(i), "category": f"c{i // PER_CLUSTER}", "tags": ["t", f"x{i % 3}"],
+              "price": float(i), "created_at": "2020-01-01T00:00:00Z"}
+             for i in range(N_CLUSTERS * PER_CLUSTER)]
+    return items, rng.normal(size=(len(items), TEXT_DIM)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def events() -> list[dict]:
+    """80 users, each liking 10 items of one cluster over time, plus some dislikes."""
+    rng = np.random.default_rng(1)
+    out = []
+    for user in range(80):
+        cluster = user % N_CLUSTERS
+        items = rng.choice(PER_CLUSTER, size=10, replace=False) + cluster * PER_CLUSTER
+        for t, item in enumerate(items):
+            out.append({"user_id": f"u{user}", "item_id": str(int(item)), "type": "like",
+                        "timestamp": 1.6e9 + 86_400.0 * t})
+        other = (cluster + 1) % N_CLUSTERS * PER_CLUSTER + int(rng.integers(PER_CLUSTER))
+        out.append({"user_id": f"u{user}", "item_id": str(other), "type": "dislike",
+                    "timestamp": 1.6e9 + 3600.0})
+    return out
+
+
+def tiny(**changes: object) -> TowerConfig:
+    return TowerConfig(**{**TINY, **changes})
+
+
+@pytest.fixture(scope="module")
+def trained(events: list[dict], catalog: tuple[list[dict], np.ndarray]) -> TwoTowerModel:
+    items, text = catalog
+    return train_towers(events, items, text, tiny(), seed=0)[0]
+
+
+def test_examples_use_only_strictly_earlier_history(events: list[dict],
+                                                    catalog: tuple[list[dict], np.ndarray]
+                                                    ) -> None:
+    items, _ = catalog
+    ex = build_examples(events, {i["id"]: n for n, i in enumerate(items)}, tiny(max_history=4))
+    assert len(ex) == 80 * 10  # one example per like
+    real = ex.hist_weight != 0
+    assert (ex.hist_age[real] > 0).all()
+    assert not (ex.hist_item == ex.target[:, None])[real].any()  # each item liked once
+    assert real.sum(axis=1).max() == 4
+    assert (real.sum(axis=1) == 0).sum() == 80  # each user's first like has no history
+
+
+def test_same_seed_gives_identical_vectors(events: list[dict],
+                                           catalog: tuple[list[dict], np.ndarray],
+                                           trained: TwoTowerModel) -> None:
+    items, text = catalog
+    again = train_towers(events, items, text, tiny(), seed=0)[0]
+    np.testing.assert_array_equal(again.encode_items(items, text), trained.encode_items(items, text))
+    other = train_towers(events, items, text, tiny(), seed=1)[0]
+    assert not np.allclose(other.encode_items(items, text), trained.encode_items(items, text))
+
+
+def test_save_load_round_trip(trained: TwoTowerModel, catalog: tuple[list[dict], np.ndarray],
+                              tmp_path: Path) -> None:
+    items, text = catalog
+    trained.save(tmp_path / "towers")
+    loaded = TwoTowerModel.load(tmp_path / "towers")
+    vectors = trained.encode_items(items, text)
+    np.testing.assert_array_equal(loaded.encode_items(items, text), vectors)
+    args = (vectors[:5], np.array([2.0, 1.0, -2.0, 0.25, 1.0]), np.arange(5.0))
+    np.testing.assert_array_equal(loaded.encode_user(*args), trained.encode_user(*args))
+
+
+def test_load_reports_missing_or_corrupt_file(trained: TwoTowerModel, tmp_path: Path) -> None:
+    with pytest.raises(ModelLoadError, match="cannot read two-tower config") as info:
+        TwoTowerModel.load(tmp_path / "nothing")
+    assert info.value.path.endswith("config.json")
+    trained.save(tmp_path / "m")
+    (tmp_path / "m" / "model.safetensors").write_bytes(b"\x00" * 16)
+    with pytest.raises(ModelLoadError, match="cannot read two-tower weights") as info:
+        TwoTowerModel.load(tmp_path / "m")
+    assert info.value.path.endswith("model.safetensors")
+
+
+def test_unseen_item_gets_content_only_unit_vector(trained: TwoTowerModel,
+                                                   catalog: tuple[list[dict], np.ndarray]
+                                                   ) -> None:
+    items, text = catalog
+    new = [{"id": "brand-new", "category": "c1", "brand": "never-seen"},
+           {"id": "also-new", "category": "c1", "brand": "never-seen"}, {"id": "bare"}]
+    vectors = trained.encode_items(new, np.stack([text[20], text[20], np.zeros(TEXT_DIM)]))
+    assert np.isfinite(vectors).all()
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-6)  # unseen ids: no id signal
+
+
+def test_empty_and_long_histories(trained: TwoTowerModel,
+                                  catalog: tuple[list[dict], np.ndarray]) -> None:
+    items, text = catalog
+    cold = trained.encode_user(np.zeros((0, 16)), np.zeros(0), np.zeros(0))
+    assert cold.shape == (16,) and np.linalg.norm(cold) == pytest.approx(1.0, rel=1e-5)
+    vectors = trained.encode_items(items, text)
+    ages = np.arange(60.0)
+    full = trained.encode_user(vectors, np.ones(60), ages)
+    recent = trained.encode_user(vectors[:50], np.ones(50), ages[:50])  # max_history = 50
+    np.testing.assert_allclose(full, recent, rtol=1e-6)
+    with pytest.raises(ValueError, match="history_vectors must be"):
+        trained.encode_user(vectors[:3], np.ones(2), np.ones(2))
+
+
+def test_featurize_checks_text_vector_shape(trained: TwoTowerModel) -> None:
+    with pytest.raises(ValueError, match=r"text_vectors must have shape \(1, 8\)"):
+        trained.encode_items([{"id": "1"}], np.zeros((1, 384), np.float32))
+
+
+def test_beats_popularity_on_planted_clusters(events: list[dict],
+                                              catalog: tuple[list[dict], np.ndarray]) -> None:
+    items, text = catalog
+    train, holdout = temporal_split(events, n_holdout=2)
+    model, metrics = train_towers(train, items, text, tiny(epochs=15, validation="per_user",
+                                                           valid_holdout=2, eval_k=10), seed=0)
+    assert metrics["best_epoch"] >= 1
+    histories = user_histories(train, users=set(holdout))
+    seen = {u: {i for i, _, _ in rows} for u, rows in histories.items()}
+    ranked = rank_with_towers(model, items, text, histories, seen, 10)
+    popularity = Popularity().fit(train)
+    pop_ranked = {u: [i for i, _ in popularity.recommend([], 10, seen[u])] for u in holdout}
+    towers, pop = mean_recall_at_k(ranked, holdout, 10), mean_recall_at_k(pop_ranked, holdout, 10)
+    assert towers > 0.6
+    assert towers > pop + 0.2
+
+
+@pytest.mark.parametrize("loss", ["softmax", "pointwise", "pairwise", "listwise"])
+def test_each_loss_trains_without_nan(loss: str, events: list[dict],
+                                      catalog: tuple[list[dict], np.ndarray]) -> None:
+    items, text = catalog
+    model, metrics = train_towers(events, items, text,
+                                  tiny(loss=loss, epochs=3, hard_negative_ratio=0.4), seed=0)
+    assert all(np.isfinite(metrics["train_loss"]))
+    assert metrics["train_loss"][-1] < metrics["train_loss"][0]
+    assert np.isfinite(model.encode_items(items, text)).all()
