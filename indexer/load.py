@@ -44,6 +44,10 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
+# (item documents, their text vectors (n, text_dim)) -> item vectors (n, item_dim): the item tower.
+ItemVectorizer = Callable[[list[dict[str, Any]], np.ndarray], np.ndarray]
+
+
 @dataclass
 class LoadReport:
     """What one load did; `rejects` lists every refused row with its line and reason."""
@@ -146,6 +150,7 @@ def index_catalog(
     reports_dir: Path | None = None,
     progress: bool = True,
     item_vector_dims: int = 64,
+    item_vectorizer: ItemVectorizer | None = None,
 ) -> LoadReport:
     """Validate, embed and load a catalog into a new items index, then swap the alias to it.
 
@@ -162,6 +167,8 @@ def index_catalog(
         reports_dir: where the rejects and summary files go (None: not written).
         progress: show a progress bar (items/s, ETA).
         item_vector_dims: size of the `item_vector` field (the two-tower dimension).
+        item_vectorizer: the current item tower, if one is trained: new items then get an
+            `item_vector` from their content at once (cold start), before any retraining.
 
     Returns:
         The LoadReport; `target` is the new index name.
@@ -179,7 +186,7 @@ def index_catalog(
     body["mappings"]["_meta"] = {"source": str(path), "sha256": file_sha256(path), "encoder": encoder_name(encoder)}
     es.indices.create(index=index, **body)
     try:
-        _load_items(es, path, encoder, index, cfg, report, progress)
+        _load_items(es, path, encoder, index, cfg, report, progress, item_vectorizer)
         if report.accepted == 0:
             raise NothingToIndexError(path, len(report.rejects))
         es.indices.refresh(index=index)
@@ -199,7 +206,8 @@ def index_catalog(
 
 
 def _load_items(
-    es: Elasticsearch, path: str, encoder: Encoder, index: str, cfg: IndexerConfig, report: LoadReport, progress: bool
+    es: Elasticsearch, path: str, encoder: Encoder, index: str, cfg: IndexerConfig, report: LoadReport, progress: bool,
+    item_vectorizer: ItemVectorizer | None,
 ) -> None:
     lines: dict[str, int] = {}  # id -> line, to report duplicates and ES refusals by line
     batches: queue.Queue[list[dict[str, Any]] | None] = queue.Queue(maxsize=4)
@@ -228,9 +236,12 @@ def _load_items(
 
     def flush() -> None:
         vectors = encoder.encode([item_text(doc, cfg.max_text_chars) for doc in pending])
+        item_vectors = item_vectorizer(pending, vectors) if item_vectorizer is not None else None
         batch = []
-        for doc, vector in zip(pending, vectors):
+        for row, (doc, vector) in enumerate(zip(pending, vectors)):
             doc["text_vector"] = vector.tolist()
+            if item_vectors is not None:
+                doc["item_vector"] = item_vectors[row].tolist()
             doc["indexed_at"] = indexed_at
             batch.append({"_op_type": "index", "_index": index, "_id": doc["id"], "_source": doc})
         batches.put(batch)
