@@ -125,6 +125,18 @@ def with_train_popularity(items: Sequence[Mapping[str, Any]], train_events: Sequ
     return [{**item, "popularity": float(counts.get(str(item["id"]), 0))} for item in items]
 
 
+def histories_and_seen(train: Sequence[Event], holdout: Holdout, cfg: InteractionConfig
+                       ) -> tuple[dict[Hashable, list[tuple[str, float, float]]], dict[Hashable, set[str]]]:
+    """For each held-out user: their training history, and every item they touched in training
+    (recommending those would be free hits, so every method excludes them)."""
+    histories = user_histories(train, cfg, set(holdout))
+    seen = {u: {item_id for item_id, _, _ in rows} for u, rows in histories.items()}
+    for user_id, user_events in group_by_user(train).items():  # weight-0 events count as seen
+        if user_id in seen:
+            seen[user_id].update(str(e["item_id"]) for e in user_events)
+    return histories, seen
+
+
 def evaluate_offline(
     events: Sequence[Event],
     items: Sequence[Mapping[str, Any]],
@@ -156,11 +168,7 @@ def evaluate_offline(
     cfg = cfg or InteractionConfig()
     train, holdout = temporal_split(events, n_holdout, cfg)
     users = list(holdout)
-    histories = user_histories(train, cfg, set(users))
-    seen = {u: {item_id for item_id, _, _ in rows} for u, rows in histories.items()}
-    for user_id, user_events in group_by_user(train).items():  # weight-0 events count as seen
-        if user_id in seen:
-            seen[user_id].update(str(e["item_id"]) for e in user_events)
+    histories, seen = histories_and_seen(train, holdout, cfg)
     kmax = max(ks)
     popularity = Popularity(cfg).fit(train)
     if sources is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -88,7 +87,8 @@ class UserContext:
             stored = {d["_id"]: d["_source"]["item_vector"] for d in docs if d.get("found") and d["_source"].get("item_vector")}
         rows = [r for r in recent if r["item_id"] in stored]
         with timed("user_vector"):
-            now = time.time()
+            # Ages from the user's latest event, as in training (ranking.interactions.user_histories).
+            now = max((r["ts"] for r in recent), default=0.0)
             dim = len(next(iter(stored.values()))) if stored else 0
             vectors = np.asarray([stored[r["item_id"]] for r in rows], dtype=np.float32).reshape(len(rows), dim)
             weights = np.asarray([r["w"] for r in rows], dtype=np.float32)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import events, index, serve, train, up
+from api.cli import eval, events, index, serve, train, up
 
 app = typer.Typer(no_args_is_help=True, help="Tandem: search and recommendations on Elasticsearch.")
 app.command("up")(up.up)
 app.command("index")(index.index)
 app.command("serve")(serve.serve)
 app.command("train")(train.train)
+app.command("eval")(eval.evaluate)
 app.add_typer(events.app, name="events")
 
 
