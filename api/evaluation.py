@@ -35,7 +35,7 @@ from ranking.registry import Loaded
 from ranking.retrieval import FeedRetriever
 from ranking.splits import temporal_split
 from ranking.stages import Filters, Query
-from ranking.towers_job import read_items, write_item_vectors
+from ranking.training import CF_SOURCES, read_items, write_item_vectors
 from ranking.train_towers import rank_with_towers, train_towers
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,8 @@ def evaluate_all(settings: Settings, es: Elasticsearch, catalog: Path, events_pa
             stored = store_events(es, names, train[chunk_start : chunk_start + 2000], settings.indexer).stored
             update_profiles(es, names, stored, cfg)
         popularity = Popularity(cfg).fit(train)
-        feeds = hybrid_feeds(es, names, Loaded("eval", model), settings, holdout, seen, popularity, max(ks))
+        cf = CF_SOURCES[settings.cf_source](cfg).fit(train) if settings.cf_source in CF_SOURCES else None
+        feeds = hybrid_feeds(es, names, Loaded("eval", model), cf and Loaded("eval", cf), settings, holdout, seen, popularity, max(ks))
         results[HYBRID] = {**score_rankings(feeds, holdout, ks), "fit_s": fitted, "total_s": time.perf_counter() - started,
                            "users": float(len(holdout))}  # fmt: skip
     finally:
@@ -103,10 +104,11 @@ def _set_popularity(es: Elasticsearch, index: str, items: Sequence[Mapping[str, 
     es.indices.refresh(index=index)
 
 
-def hybrid_feeds(es: Elasticsearch, names: IndexNames, towers: Loaded[Any], settings: Settings, holdout: Mapping[Hashable, Any],
-                 seen: Mapping[Hashable, set[str]], popularity: Popularity, k: int) -> dict[Hashable, list[str]]:  # fmt: skip
+def hybrid_feeds(es: Elasticsearch, names: IndexNames, towers: Loaded[Any], cf: Loaded[Any] | None, settings: Settings,
+                 holdout: Mapping[Hashable, Any], seen: Mapping[Hashable, set[str]], popularity: Popularity,
+                 k: int) -> dict[Hashable, list[str]]:  # fmt: skip
     """Each held-out user's feed through the same request the API makes, topped up from popularity."""
-    users = UserContext(es, names.users, names.items, lambda: towers, settings.retrieval)
+    users = UserContext(es, names.users, names.items, lambda: towers, settings.retrieval, settings.interactions, cf=lambda: cf)
     retriever = FeedRetriever(es, names.items, settings.retrieval)
     feeds: dict[Hashable, list[str]] = {}
     for user_id in holdout:

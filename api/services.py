@@ -15,7 +15,7 @@ from ranking.personal import UserContext
 from ranking.pipeline import Pipeline
 from ranking.registry import HotModel, ModelRegistry
 from ranking.retrieval import CategorySpreadReranker, FeedRetriever, HybridRetriever, PopularRetriever
-from ranking.towers_job import COMPONENT, load_towers
+from ranking.training import CF_COMPONENT, COMPONENT, load_cf, load_towers
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Services:
     encoder: TextEncoder
     registry: ModelRegistry
     towers: HotModel[Any]
+    cf: HotModel[Any]
     users: UserContext
     search: Pipeline
     feed: Pipeline
@@ -39,6 +40,7 @@ def build_services(settings: Settings, *, es: Elasticsearch | None = None, encod
     names = IndexNames(settings.index_prefix)
     registry = ModelRegistry(settings.models_dir)
     towers: HotModel[Any] = HotModel(registry, COMPONENT, load_towers, check_every_s=settings.model_check_every_s)
+    cf: HotModel[Any] = HotModel(registry, CF_COMPONENT, load_cf, check_every_s=settings.model_check_every_s)
     cfg = settings.retrieval
     return Services(
         settings=settings,
@@ -47,7 +49,8 @@ def build_services(settings: Settings, *, es: Elasticsearch | None = None, encod
         encoder=encoder,
         registry=registry,
         towers=towers,
-        users=UserContext(es, names.users, names.items, towers.get, cfg),
+        cf=cf,
+        users=UserContext(es, names.users, names.items, towers.get, cfg, settings.interactions, cf=cf.get),
         search=Pipeline(HybridRetriever(es, names.items, encoder, cfg)),
         feed=Pipeline(FeedRetriever(es, names.items, cfg)),
         cold_start_feed=Pipeline(PopularRetriever(es, names.items, cfg), reranker=CategorySpreadReranker()),

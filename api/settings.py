@@ -6,6 +6,7 @@ Nested stage settings use `__`, e.g. `TANDEM_RETRIEVAL__CANDIDATES=200`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,9 @@ class Settings(BaseSettings):
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     interactions: InteractionConfig = Field(default_factory=InteractionConfig)
     towers: TowerConfig = Field(default_factory=TowerConfig)
+    cf_source: Literal["swing", "itemcf", "none"] = Field(
+        "swing", description="Item-to-item neighbours trained by `tandem train` and used as a feed source. Default swing."
+    )
     models_dir: Path = Field(Path("models"), description="Versioned models: models/<version>/ and models/CURRENT.")
     model_check_every_s: float = Field(5.0, gt=0, description="How often the API looks for a new model version. Default 5 s.")
 

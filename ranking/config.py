@@ -33,6 +33,8 @@ class RetrievalConfig(BaseModel):
     feed_popularity_weight: float = Field(
         0.3, ge=0, description="Feed: weight of the popular+fresh score for personalised users. Default 0.3."
     )
+    cf_weight: float = Field(1.0, ge=0, description="Feed: boost of the CF (Swing/ItemCF) neighbours of recent items. Default 1.")
+    cf_candidates: int = Field(50, ge=0, le=500, description="Feed: CF neighbours put in the request. Default 50.")
     affinity_top_n: int = Field(5, ge=0, le=50, description="Top categories/brands boosted. Default 5.")
     search_personal_weight: float = Field(
         0.2, ge=0, le=1, description="Search with user_id: weight of the personal score in the fused order. Default 0.2."

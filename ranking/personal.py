@@ -10,6 +10,7 @@ import numpy as np
 from elasticsearch import Elasticsearch
 
 from ranking.config import RetrievalConfig
+from ranking.interactions import InteractionConfig, recency_decay
 from ranking.registry import Loaded
 from ranking.stages import Personal
 from ranking.timing import timed
@@ -30,22 +31,29 @@ def top_boosts(affinity: dict[str, float], n: int) -> dict[str, float]:
     return {name: round(value / top, 4) for value, name in positive}
 
 
-class UserContext:
-    """Builds a request's Personal from the users index and the current user tower.
+class CFSource(Protocol):
+    def recommend(self, user_history: Any, k: int = 10, exclude: Any = frozenset()) -> list[tuple[str, float]]: ...
 
-    User vectors are cached per (user, event count, model version): a new event or a new model
-    gives a new key, so the cache never serves a stale vector.
+
+class UserContext:
+    """Builds a request's Personal from the users index and the current models.
+
+    The model-dependent parts (user vector, CF neighbours) are cached per (user, event count,
+    model versions): a new event or a new model gives a new key, so nothing stale is served.
     """
 
     def __init__(self, es: Elasticsearch, users_index: str, items_index: str, towers: Callable[[], Loaded[Any] | None],
-                 cfg: RetrievalConfig, *, cache_size: int = 10_000) -> None:  # fmt: skip
+                 cfg: RetrievalConfig, interactions: InteractionConfig, *, cf: Callable[[], Loaded[Any] | None] = lambda: None,
+                 cache_size: int = 10_000) -> None:  # fmt: skip
         self.es = es
         self.users_index = users_index
         self.items_index = items_index
         self.towers = towers
+        self.cf = cf
         self.cfg = cfg
+        self.interactions = interactions
         self.cache_size = cache_size
-        self._vectors: OrderedDict[tuple[str, int, str], list[float] | None] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int, str, str], tuple[list[float] | None, dict[str, float]]] = OrderedDict()
 
     def profile(self, user_id: str) -> dict[str, Any] | None:
         with timed("es"):
@@ -57,26 +65,37 @@ class UserContext:
         profile = self.profile(user_id)
         if profile is None:
             return None
+        vector, cf = self.model_parts(user_id, profile)
         return Personal(
-            vector=self.vector(user_id, profile),
+            vector=vector,
             categories=top_boosts(profile.get("category_affinity") or {}, self.cfg.affinity_top_n),
             brands=top_boosts(profile.get("brand_affinity") or {}, self.cfg.affinity_top_n),
+            cf=cf,
             exclude_ids=tuple(dict.fromkeys([*profile.get("disliked", []), *profile.get("purchased", [])])),
         )
 
-    def vector(self, user_id: str, profile: dict[str, Any]) -> list[float] | None:
-        towers = self.towers()
-        if towers is None:
-            return None
-        key = (user_id, int(profile.get("event_count", 0)), towers.version)
-        if key in self._vectors:
-            self._vectors.move_to_end(key)
-            return self._vectors[key]
-        vector = self._encode(towers.model, profile.get("recent") or [])
-        self._vectors[key] = vector
-        while len(self._vectors) > self.cache_size:
-            self._vectors.popitem(last=False)
-        return vector
+    def model_parts(self, user_id: str, profile: dict[str, Any]) -> tuple[list[float] | None, dict[str, float]]:
+        towers, cf = self.towers(), self.cf()
+        key = (user_id, int(profile.get("event_count", 0)), towers.version if towers else "", cf.version if cf else "")
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        recent = profile.get("recent") or []
+        parts = (self._encode(towers.model, recent) if towers else None, self._neighbours(cf.model, recent) if cf else {})
+        self._cache[key] = parts
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return parts
+
+    def _neighbours(self, model: CFSource, recent: list[dict[str, Any]]) -> dict[str, float]:
+        """CF items for the user's history (weights decayed by age), scaled so the best is 1."""
+        if not recent or self.cfg.cf_candidates == 0:
+            return {}
+        with timed("cf"):
+            now = max(r["ts"] for r in recent)
+            history = [(r["item_id"], r["w"] * recency_decay((now - r["ts"]) / SECONDS_PER_DAY, self.interactions)) for r in recent]
+            found = model.recommend(history, self.cfg.cf_candidates, {r["item_id"] for r in recent})
+        return top_boosts({item_id: score for item_id, score in found}, len(found))
 
     def _encode(self, model: UserEncoder, recent: list[dict[str, Any]]) -> list[float] | None:
         ids = list(dict.fromkeys(r["item_id"] for r in recent))

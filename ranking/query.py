@@ -125,8 +125,16 @@ def _affinity_clause(field_name: str, boosts: dict[str, float], weight: float, n
     return {"bool": {"should": should, "boost": weight, "_name": name}}
 
 
+def _cf_clause(boosts: dict[str, float], weight: float) -> dict[str, Any] | None:
+    if not boosts or weight <= 0:
+        return None
+    should = [{"constant_score": {"filter": {"ids": {"values": [item_id]}}, "boost": boost}} for item_id, boost in boosts.items()]
+    return {"bool": {"should": should, "boost": weight, "_name": "cf"}}
+
+
 def _personal_clauses(personal: Personal, hard: list[dict[str, Any]], excluded: list[dict[str, Any]], cfg: RetrievalConfig,
-                      size: int, knn_weight: float, category_weight: float, brand_weight: float) -> list[dict[str, Any]]:  # fmt: skip
+                      size: int, knn_weight: float, category_weight: float, brand_weight: float,
+                      cf_weight: float = 0.0) -> list[dict[str, Any]]:  # fmt: skip
     clauses: list[dict[str, Any]] = []
     if personal.vector is not None and knn_weight > 0:
         knn: dict[str, Any] = {
@@ -137,7 +145,8 @@ def _personal_clauses(personal: Personal, hard: list[dict[str, Any]], excluded: 
             knn["filter"] = {"bool": {"filter": hard, "must_not": excluded}}
         clauses.append({"knn": knn})
     for clause in (_affinity_clause("category", personal.categories, category_weight, "affinity_category"),
-                   _affinity_clause("brand", personal.brands, brand_weight, "affinity_brand")):  # fmt: skip
+                   _affinity_clause("brand", personal.brands, brand_weight, "affinity_brand"),
+                   _cf_clause(personal.cf, cf_weight)):  # fmt: skip
         if clause is not None:
             clauses.append(clause)
     return clauses
@@ -145,13 +154,14 @@ def _personal_clauses(personal: Personal, hard: list[dict[str, Any]], excluded: 
 
 def feed_body(personal: Personal, filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str, Any]:
     """The personalised feed: ONE request summing the user-vector kNN on `item_vector`, boosts for
-    the user's top categories and brands, and a small popular+fresh prior, with the user's
+    the user's top categories and brands and for the CF neighbours of their recent items, and a
+    small popular+fresh prior, with the user's
     disliked and purchased items excluded. Each clause is named so its score comes back.
     """
     combined = Filters(**{**filters.__dict__, "exclude_ids": tuple(filters.exclude_ids) + tuple(personal.exclude_ids)})
     hard, excluded = filter_clauses(combined), _exclusions(combined)
     should = _personal_clauses(personal, hard, excluded, cfg, size, cfg.knn_user_weight, cfg.category_affinity_weight,
-                               cfg.brand_affinity_weight)  # fmt: skip
+                               cfg.brand_affinity_weight, cfg.cf_weight)  # fmt: skip
     functions = _popular_functions(cfg)
     if functions and cfg.feed_popularity_weight > 0:
         prior = {"function_score": {"query": {"match_all": {}}, "functions": functions, "score_mode": "sum",

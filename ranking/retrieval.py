@@ -30,7 +30,7 @@ def _minmax(values: list[float]) -> list[float]:
     return [(v - low) / (high - low) for v in values]
 
 
-PERSONAL_CLAUSES = ("knn_user", "affinity_category", "affinity_brand")
+PERSONAL_CLAUSES = ("knn_user", "affinity_category", "affinity_brand", "cf")
 
 
 def fuse(candidates: list[Candidate], alpha: float, personal_weight: float = 0.0) -> list[Candidate]:
@@ -103,7 +103,7 @@ class HybridRetriever:
 
 def _personal_boosts(cfg: RetrievalConfig) -> dict[str, float]:
     return {"knn_user": cfg.knn_user_weight, "affinity_category": cfg.category_affinity_weight,
-            "affinity_brand": cfg.brand_affinity_weight}  # fmt: skip
+            "affinity_brand": cfg.brand_affinity_weight, "cf": cfg.cf_weight}  # fmt: skip
 
 
 class FeedRetriever:

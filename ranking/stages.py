@@ -31,6 +31,7 @@ class Personal:
     vector: list[float] | None = None
     categories: dict[str, float] = field(default_factory=dict)  # name -> boost in (0, 1]
     brands: dict[str, float] = field(default_factory=dict)
+    cf: dict[str, float] = field(default_factory=dict)  # item_id -> boost in (0, 1], from item-to-item CF
     exclude_ids: tuple[str, ...] = ()
 
 

@@ -29,7 +29,7 @@ from ranking.interactions import (
     is_positive,
     user_histories,
 )
-from ranking.metrics import mean_recall_at_k
+from ranking.metrics import mean_ndcg_at_k, mean_recall_at_k
 from ranking.splits import Holdout, global_time_split, group_by_user, temporal_split
 from ranking.two_tower import NUMERIC_FEATURES, ItemFeatures, TowerConfig, TwoTowerModel
 
@@ -213,6 +213,13 @@ class _Trainer:
                         negs[r, col] = cand
         return negs
 
+    def _id_dropout(self, feats: ItemFeatures) -> ItemFeatures:
+        """Hide each item's id with probability `id_dropout` (in place on a subset copy)."""
+        if self.cfg.id_dropout > 0:
+            drop = torch.rand(len(feats), device=self.device) < self.cfg.id_dropout
+            feats.item_id = torch.where(drop, torch.zeros_like(feats.item_id), feats.item_id)
+        return feats
+
     def step(self, batch: np.ndarray) -> torch.Tensor:
         """Loss of one batch of example numbers (model in train mode)."""
         cfg, ex, dev = self.cfg, self.examples, self.device
@@ -229,11 +236,7 @@ class _Trainer:
         b, length = hist.shape
         needed = torch.cat([hist.reshape(-1), target, negs.reshape(-1)])
         unique, inverse = torch.unique(needed, return_inverse=True)
-        sub = self.feats.subset(unique)
-        if cfg.id_dropout > 0:
-            drop = torch.rand(len(unique), device=dev) < cfg.id_dropout
-            sub.item_id = torch.where(drop, torch.zeros_like(sub.item_id), sub.item_id)
-        vectors = self.model.item_tower(sub)  # (U, dim)
+        vectors = self.model.item_tower(self._id_dropout(self.feats.subset(unique)))  # (U, dim)
         hist_v = vectors[inverse[: b * length]].view(b, length, -1)  # (B, L, dim)
         target_v = vectors[inverse[b * length: b * length + b]]  # (B, dim)
         neg_v = vectors[inverse[b * length + b:]].view(b, negs.shape[1], vectors.shape[1])  # (B, n, dim)
@@ -244,11 +247,26 @@ class _Trainer:
         tau = cfg.temperature
         if cfg.loss == "softmax":
             logits = user @ target_v.T  # (B, B) in-batch candidates
-            if cfg.logq_correction:
-                logits = logits - tau * self.log_q[target][None, :]
             same = (target[:, None] == target[None, :]) & ~torch.eye(b, dtype=torch.bool,
                                                                      device=dev)
-            logits = torch.cat([logits.masked_fill(same, -1e4), neg], dim=1) / tau
+            parts = [logits.masked_fill(same, -1e4), neg]
+            n_uniform = cfg.n_uniform_negatives
+            # expected count of each item among the candidates: b draws from the positive
+            # distribution (in-batch) plus n_uniform uniform draws over the catalog
+            log_q = torch.logaddexp(self.log_q + math.log(b),
+                                    torch.full_like(self.log_q, math.log(max(n_uniform, 1e-30)
+                                                                         / len(self.log_q))))
+            if cfg.logq_correction:
+                parts[0] = parts[0] - tau * log_q[target][None, :]
+            if n_uniform:
+                uniform = torch.as_tensor(self.rng.integers(0, len(self.log_q), n_uniform),
+                                          device=dev)  # (n_uniform,)
+                uni_logits = user @ self.model.item_tower(self._id_dropout(
+                    self.feats.subset(uniform))).T  # (B, n_uniform)
+                if cfg.logq_correction:
+                    uni_logits = uni_logits - tau * log_q[uniform][None, :]
+                parts.append(uni_logits.masked_fill(uniform[None, :] == target[:, None], -1e4))
+            logits = torch.cat(parts, dim=1) / tau
             return F.cross_entropy(logits, torch.arange(b, device=dev))
         if cfg.loss == "listwise":
             logits = torch.cat([pos[:, None], neg], dim=1) / tau  # (B, 1 + n)
@@ -262,15 +280,19 @@ class _Trainer:
         return F.relu(neg + cfg.margin - pos[:, None]).mean()  # pairwise triplet hinge
 
     def validate(self, histories: HistoryRows, seen: Mapping[Hashable, set[str]],
-                 holdout: Holdout) -> float:
-        """Recall@eval_k on the validation hold-out."""
+                 holdout: Holdout) -> dict[str, float]:
+        """NDCG@10, Recall@eval_k and the early-stopping score on the validation hold-out."""
+        cfg = self.cfg
         vectors = _item_matrix(self.model, self.feats).cpu().numpy()
         self.model.cpu()
         rankings = rank_by_vectors(self.model, vectors, self.item_ids, histories, seen,
-                                   self.cfg.eval_k)
+                                   max(cfg.eval_k, 10))
         self.model.to(self.device)
         relevant = {u: {str(i) for i in items} for u, items in holdout.items()}
-        return mean_recall_at_k(rankings, relevant, self.cfg.eval_k)
+        ndcg = mean_ndcg_at_k(rankings, relevant, 10)
+        recall = mean_recall_at_k(rankings, relevant, cfg.eval_k)
+        score = {"ndcg": ndcg, "recall": recall, "mix": (ndcg + recall) / 2}[cfg.stop_metric]
+        return {"ndcg@10": ndcg, f"recall@{cfg.eval_k}": recall, "score": score}
 
     def run(self, epochs: int, holdout: Holdout | None = None,
             valid_events: Sequence[Event] = ()) -> dict[str, Any]:
@@ -285,10 +307,12 @@ class _Trainer:
             seen = {u: {str(e["item_id"]) for e in ev}
                     for u, ev in group_by_user(valid_events).items() if u in holdout}
         n = len(self.examples)
-        losses, recalls = [], []
-        best, best_epoch, best_state = -1.0, 0, None
+        losses: list[float] = []
+        history: dict[str, list[float]] = defaultdict(list)
+        best, best_epoch, best_state = -math.inf, 0, None
+        scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+                     if cfg.lr_schedule == "cosine" else None)
         start = time.perf_counter()
-        steps = 0
         for epoch in range(1, epochs + 1):
             self.model.train()
             order = self.rng.permutation(n)
@@ -304,15 +328,17 @@ class _Trainer:
                 loss.backward()
                 optimizer.step()
                 total += loss.item() * len(batch)
-                steps += 1
+            if scheduler is not None:
+                scheduler.step()
             losses.append(total / n)
             if holdout:
-                recall = self.validate(histories, seen, holdout)
-                recalls.append(recall)
-                logger.info("epoch %d: loss %.4f, valid recall@%d %.4f", epoch, losses[-1],
-                            cfg.eval_k, recall)
-                if recall > best:
-                    best, best_epoch = recall, epoch
+                scores = self.validate(histories, seen, holdout)
+                for name, value in scores.items():
+                    history[name].append(value)
+                logger.info("epoch %d: loss %.4f, valid %s", epoch, losses[-1],
+                            ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
+                if scores["score"] > best:
+                    best, best_epoch = scores["score"], epoch
                     best_state = copy.deepcopy(self.model.state_dict())
                 elif epoch - best_epoch >= cfg.patience:
                     break
@@ -323,11 +349,12 @@ class _Trainer:
         if best_state is not None:
             self.model.load_state_dict(best_state)
         self.model.cpu().eval()
+        valid = {f"valid_{name}": values for name, values in history.items()}
+        best_row = {f"best_valid_{name}": values[best_epoch - 1]
+                    for name, values in history.items() if name != "score"}
         return {"best_epoch": best_epoch, "epochs_run": len(losses), "train_loss": losses,
-                f"valid_recall@{cfg.eval_k}": recalls, "best_valid_recall": max(recalls,
-                                                                                default=math.nan),
-                "n_examples": n, "examples_per_s": n * len(losses) / max(elapsed, 1e-9),
-                "train_s": elapsed}
+                **valid, **best_row, "n_examples": n,
+                "examples_per_s": n * len(losses) / max(elapsed, 1e-9), "train_s": elapsed}
 
 
 def _to(feats: ItemFeatures, device: torch.device) -> ItemFeatures:
@@ -370,7 +397,12 @@ def train_towers(events: Sequence[Event], items: Sequence[Mapping[str, Any]],
     else:
         fit_events, holdout = global_time_split(events, cfg.valid_fraction, cfg.interaction)
     if not holdout:
-        raise ValueError("validation split is empty; use validation='none' for tiny data")
+        logger.warning("validation split is empty (too little data): training %d epochs "
+                       "without early stopping", cfg.epochs)
+        trainer = _Trainer(events, items, text_vectors, cfg, seed, dev)
+        metrics = trainer.run(cfg.epochs)
+        return trainer.model, {**metrics, "validation": "skipped",
+                               "fit_s": time.perf_counter() - start}
     trainer = _Trainer(fit_events, items, text_vectors, cfg, seed, dev)
     metrics = trainer.run(cfg.epochs, holdout, fit_events)
     model = trainer.model
@@ -380,8 +412,8 @@ def train_towers(events: Sequence[Event], items: Sequence[Mapping[str, Any]],
         model = refit.model
         metrics["refit_s"] = refit_metrics["train_s"]
     metrics["fit_s"] = time.perf_counter() - start
-    logger.info("two-tower trained: best epoch %d, valid recall@%d %.4f, %.1f s",
-                metrics["best_epoch"], cfg.eval_k, metrics["best_valid_recall"],
-                metrics["fit_s"])
+    logger.info("two-tower trained: best epoch %d, valid ndcg@10 %.4f, recall@%d %.4f, %.1f s",
+                metrics["best_epoch"], metrics["best_valid_ndcg@10"], cfg.eval_k,
+                metrics[f"best_valid_recall@{cfg.eval_k}"], metrics["fit_s"])
     return model, metrics
 

@@ -70,6 +70,16 @@ class TowerConfig(BaseModel):
         weight_decay: AdamW weight decay. Default 0.0.
         patience: epochs without validation improvement before stopping. Default 3.
         eval_k: cut-off of the validation Recall@k used for early stopping. Default 50.
+        stop_metric: validation score that picks the epoch: "ndcg" (NDCG@10), "recall"
+            (Recall@eval_k) or "mix" (their mean). Default "ndcg".
+        dropout: dropout after the hidden layer of both tower MLPs. Default 0.0.
+        n_uniform_negatives: extra negatives per batch drawn uniformly from the whole catalog
+            and shared by all rows of the softmax loss (mixed negative sampling, Yang et al.
+            2020): in-batch negatives only ever contain items that were someone's positive,
+            so rare and unseen items are never pushed down. logQ then uses each item's
+            expected count in the mixed candidate set. Default 0.
+        lr_schedule: "constant" or "cosine" (anneal to 0 over the epoch budget). Default
+            "constant".
         validation: "per_user" (each user's last `valid_holdout` positives of the training
             data), "global" (one time cut), or "none" (train `epochs`). Default "per_user".
         valid_holdout: positives per user held out for validation. Default 5.
@@ -102,6 +112,10 @@ class TowerConfig(BaseModel):
     weight_decay: float = Field(default=0.0, ge=0.0)
     patience: int = Field(default=3, gt=0)
     eval_k: int = Field(default=50, gt=0)
+    stop_metric: Literal["ndcg", "recall", "mix"] = "ndcg"
+    dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
+    n_uniform_negatives: int = Field(default=0, ge=0)
+    lr_schedule: Literal["constant", "cosine"] = "constant"
     validation: Literal["per_user", "global", "none"] = "per_user"
     valid_holdout: int = Field(default=5, gt=0)
     valid_fraction: float = Field(default=0.1, gt=0.0, lt=1.0)
@@ -175,6 +189,12 @@ class _BagMean(nn.Module):
         return vectors.sum(dim=1) / count
 
 
+def _relu_dropout(p: float) -> nn.Module:
+    """ReLU then dropout as one parameter-free block, so the MLP's state-dict keys
+    (mlp.0, mlp.2) stay those of models saved before dropout existed."""
+    return nn.Sequential(nn.ReLU(), nn.Dropout(p))
+
+
 class ItemTower(nn.Module):
     """Frozen text vector + hashed id/category/brand/tag embeddings + numerics -> MLP."""
 
@@ -185,7 +205,7 @@ class ItemTower(nn.Module):
         self.brand = _BagMean(cfg.field_buckets, cfg.field_dim)
         self.tags = _BagMean(cfg.field_buckets, cfg.field_dim)
         width = cfg.text_dim + cfg.id_dim + 3 * cfg.field_dim + 2 * len(NUMERIC_FEATURES)
-        self.mlp = nn.Sequential(nn.Linear(width, cfg.hidden), nn.ReLU(),
+        self.mlp = nn.Sequential(nn.Linear(width, cfg.hidden), _relu_dropout(cfg.dropout),
                                  nn.Linear(cfg.hidden, cfg.dim))
 
     def forward(self, feats: ItemFeatures) -> torch.Tensor:
@@ -212,7 +232,7 @@ class UserTower(nn.Module):
 
     def __init__(self, cfg: TowerConfig) -> None:
         super().__init__()
-        self.mlp = nn.Sequential(nn.Linear(2 * cfg.dim + 2, cfg.hidden), nn.ReLU(),
+        self.mlp = nn.Sequential(nn.Linear(2 * cfg.dim + 2, cfg.hidden), _relu_dropout(cfg.dropout),
                                  nn.Linear(cfg.hidden, cfg.dim))
 
     def forward(self, vectors: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:

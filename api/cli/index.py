@@ -13,7 +13,7 @@ from indexer.embedding import TextEncoder
 from indexer.load import LoadReport, index_catalog
 from indexer.mappings import IndexNames
 from ranking.registry import ModelRegistry
-from ranking.towers_job import current_towers
+from ranking.training import current_towers
 
 
 def print_report(report: LoadReport, what: str) -> None:

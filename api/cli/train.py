@@ -11,12 +11,13 @@ from api.engine import make_client
 from api.settings import Settings
 from indexer.mappings import IndexNames
 from ranking.registry import ModelRegistry
-from ranking.towers_job import train_towers_job
+from ranking.training import CF_COMPONENT, COMPONENT, train_job
 
 
 class Model(str, Enum):
     all = "all"
     towers = "towers"
+    cf = "cf"
 
 
 def train(
@@ -28,14 +29,19 @@ def train(
     configure_logging()
     settings = Settings()
     with cli_errors():
-        entry = run_training(settings, model, seed=seed, progress=progress)
-    typer.echo(json.dumps(entry, indent=2, default=str))
+        result = run_training(settings, model, seed=seed, progress=progress)
+    typer.echo(json.dumps(result, indent=2, default=str))
 
 
 def run_training(settings: Settings, model: Model = Model.all, *, seed: int = 0, progress: bool = True) -> dict[str, object]:
-    """Every model that exists so far: the two-tower (the ranker joins in its milestone)."""
+    """Train the chosen components (all: the two-tower and the CF neighbours) as one new version."""
     names = IndexNames(settings.index_prefix)
     towers_cfg = settings.towers.model_copy(update={"interaction": settings.interactions})  # one definition of events
-    entry = train_towers_job(make_client(settings), names.items, names.events, ModelRegistry(settings.models_dir), towers_cfg,
-                             seed=seed, progress=progress)  # fmt: skip
-    return {"version": entry["version"], "towers": {"metrics": entry["metrics"], "data": entry["data"], "seconds": entry["seconds"]}}
+    components = [COMPONENT, CF_COMPONENT] if model is Model.all else [model.value]
+    result = train_job(make_client(settings), names.items, names.events, ModelRegistry(settings.models_dir), towers_cfg,
+                       cf_source=settings.cf_source, components=components, seed=seed, progress=progress)  # fmt: skip
+    summary: dict[str, object] = {"version": result["version"]}
+    for name in components:
+        if name in result:
+            summary[name] = {key: result[name].get(key) for key in ("kind", "metrics", "data", "seconds")}
+    return summary

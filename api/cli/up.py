@@ -22,7 +22,7 @@ from indexer.embedding import TextEncoder
 from indexer.load import alias_target, file_sha256, index_meta
 from indexer.mappings import IndexNames
 from ranking.registry import ModelRegistry
-from ranking.towers_job import COMPONENT
+from ranking.training import COMPONENT
 
 logger = logging.getLogger(__name__)
 

@@ -11,5 +11,5 @@ router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[WriteKey])
 @router.post("/reload")
 def reload_models(services: ServicesDep) -> dict[str, str | None]:
     """Load the newest published model version now (the API also checks by itself every few seconds)."""
-    loaded = services.towers.refresh()
-    return {"towers": loaded.version if loaded else None}
+    loaded = {name: model.refresh() for name, model in (("towers", services.towers), ("cf", services.cf))}
+    return {name: model.version if model else None for name, model in loaded.items()}

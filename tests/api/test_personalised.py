@@ -18,7 +18,7 @@ from indexer.embedding import TextEncoder
 from indexer.load import index_catalog
 from indexer.mappings import IndexNames
 from ranking.registry import ModelRegistry
-from ranking.towers_job import current_towers, train_towers_job
+from ranking.training import CF_COMPONENT, COMPONENT, current_towers, train_job
 from ranking.two_tower import TowerConfig
 from tests.conftest import DATA
 
@@ -31,7 +31,7 @@ def trained(settings: Settings, es: Elasticsearch, encoder: TextEncoder, names: 
     settings = settings.model_copy(update={"models_dir": tmp_path / "models", "towers": TINY, "model_check_every_s": 0.01})
     index_catalog(es, str(DATA / "catalog.jsonl"), encoder, names, IndexerConfig(), progress=False, item_vector_dims=TINY.dim)
     import_events_and_profiles(es, settings, DATA / "events.jsonl", progress=False)
-    train_towers_job(es, names.items, names.events, ModelRegistry(settings.models_dir), TINY, progress=False)
+    train_job(es, names.items, names.events, ModelRegistry(settings.models_dir), TINY, components=(COMPONENT, CF_COMPONENT), progress=False)
     with TestClient(create_app(settings, services=build_services(settings, es=es, encoder=encoder))) as client:
         yield client
 
@@ -43,6 +43,7 @@ def test_training_writes_item_vectors_and_publishes_a_version(trained: TestClien
     doc = es.get(index=names.items, id="t06", source_includes=["item_vector"])["_source"]
     assert len(doc["item_vector"]) == TINY.dim
     assert services.towers.get().version == manifest["version"]
+    assert manifest["components"]["cf"]["kind"] == "swing" and services.cf.get().version == manifest["version"]
 
 
 def test_known_user_gets_a_personalised_feed_without_what_they_bought(trained: TestClient) -> None:
@@ -51,7 +52,7 @@ def test_known_user_gets_a_personalised_feed_without_what_they_bought(trained: T
     ids = [item["id"] for item in body["items"]]
     assert "t01" not in ids  # purchased
     assert body["items"][0]["category"] == ["Kitchen"]  # the top category affinity
-    assert {"knn_user", "affinity_category"} <= set(body["items"][0]["explain"]["retrieval"])
+    assert {"knn_user", "affinity_category", "cf"} <= set(body["items"][0]["explain"]["retrieval"])
 
 
 def test_posting_events_changes_the_next_feed(trained: TestClient) -> None:

@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ranking.config import RetrievalConfig
-from ranking.query import popular_body, search_body
-from ranking.stages import Filters
+from ranking.query import feed_body, personalise_search, popular_body, search_body
+from ranking.stages import Filters, Personal
 
 
 def test_hybrid_request_has_named_bm25_and_knn_clauses() -> None:
@@ -48,3 +48,25 @@ def test_user_text_only_reaches_multi_match(text: str) -> None:
     serialized = json.dumps(body)
     assert "query_string" not in serialized and "simple_query_string" not in serialized
     assert body["query"]["bool"]["should"][0]["multi_match"]["query"] == text
+
+
+def test_feed_body_names_every_personal_clause_and_excludes() -> None:
+    personal = Personal(vector=[0.1, 0.2], categories={"Tea": 1.0, "Mugs": 0.5}, brands={"Leafy": 1.0},
+                        cf={"i9": 1.0, "i7": 0.4}, exclude_ids=("bought",))  # fmt: skip
+    body = feed_body(personal, Filters(category=("Kitchen",)), RetrievalConfig(cf_weight=2.0), size=20)
+    query = body["query"]["bool"]
+    names = [c.get("knn", c.get("bool", c.get("function_score", {}))).get("_name") for c in query["should"]]
+    assert names == ["knn_user", "affinity_category", "affinity_brand", "cf", "popular_fresh"]
+    assert query["must_not"] == [{"ids": {"values": ["bought"]}}] and query["minimum_should_match"] == 1
+    cf = query["should"][3]["bool"]
+    assert cf["boost"] == 2.0 and cf["should"][1] == {"constant_score": {"filter": {"ids": {"values": ["i7"]}}, "boost": 0.4}}
+    knn = query["should"][0]["knn"]
+    assert knn["field"] == "item_vector" and knn["filter"]["bool"]["must_not"] == [{"ids": {"values": ["bought"]}}]
+
+
+def test_personalised_search_keeps_text_as_must() -> None:
+    body = personalise_search(search_body("tea", [0.0], Filters(), RetrievalConfig(), 10), Personal(vector=[1.0], categories={"Tea": 1.0}),
+                              RetrievalConfig())  # fmt: skip
+    query = body["query"]["bool"]
+    assert [c["multi_match"]["_name"] if "multi_match" in c else c["knn"]["_name"] for c in query["must"][0]["bool"]["should"]] == ["bm25", "knn_text"]
+    assert [c.get("knn", c.get("bool", {})).get("_name") for c in query["should"]] == ["knn_user", "affinity_category"]

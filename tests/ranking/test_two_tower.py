@@ -162,3 +162,39 @@ def test_each_loss_trains_without_nan(loss: str, events: list[dict],
     assert all(np.isfinite(metrics["train_loss"]))
     assert metrics["train_loss"][-1] < metrics["train_loss"][0]
     assert np.isfinite(model.encode_items(items, text)).all()
+
+
+def test_empty_validation_split_trains_without_early_stopping(
+        events: list[dict], catalog: tuple[list[dict], np.ndarray],
+        caplog: pytest.LogCaptureFixture) -> None:
+    items, text = catalog
+    few = [e for e in events if e["user_id"] in {"u0", "u1"}]  # 10 positives each
+    cfg = tiny(validation="per_user", valid_holdout=20, epochs=3)  # nobody can spare 20
+    with caplog.at_level("WARNING", logger="ranking.train_towers"):
+        model, metrics = train_towers(few, items, text, cfg, seed=0)
+    assert "validation split is empty" in caplog.text
+    assert metrics["validation"] == "skipped"
+    assert metrics["epochs_run"] == metrics["best_epoch"] == 3
+    assert np.isfinite(model.encode_items(items, text)).all()
+
+
+@pytest.mark.parametrize("stop_metric", ["ndcg", "recall", "mix"])
+def test_validation_reports_ndcg_and_recall(stop_metric: str, events: list[dict],
+                                            catalog: tuple[list[dict], np.ndarray]) -> None:
+    items, text = catalog
+    cfg = tiny(validation="per_user", valid_holdout=2, eval_k=10, epochs=3, patience=5,
+               stop_metric=stop_metric, refit_full=False)
+    _, metrics = train_towers(events, items, text, cfg, seed=0)
+    assert len(metrics["valid_ndcg@10"]) == len(metrics["valid_recall@10"]) == 3
+    best = {"ndcg": metrics["valid_ndcg@10"], "recall": metrics["valid_recall@10"],
+            "mix": metrics["valid_score"]}[stop_metric]
+    assert metrics["best_epoch"] == 1 + int(np.argmax(best))
+
+
+def test_mixed_negatives_dropout_and_cosine_schedule_train(
+        events: list[dict], catalog: tuple[list[dict], np.ndarray]) -> None:
+    items, text = catalog
+    cfg = tiny(epochs=3, n_uniform_negatives=16, dropout=0.2, lr_schedule="cosine")
+    model, metrics = train_towers(events, items, text, cfg, seed=0)
+    assert metrics["train_loss"][-1] < metrics["train_loss"][0]
+    assert np.isfinite(model.encode_items(items, text)).all()

@@ -1,9 +1,10 @@
-"""`tandem train towers`: events and items from Elasticsearch -> two-tower model -> item vectors
-back into Elasticsearch -> a new published model version.
+"""`tandem train`: events and items from Elasticsearch -> models -> a new published version.
 
-Order matters for consistency: item vectors are written to the live index before the new
-version is published, so the API's user tower (loaded from the published version) always
-meets item vectors from the same training run, give or take the reload interval.
+Components: `towers` (the two-tower model; its item vectors are written back into the live
+items index) and `cf` (Swing or ItemCF item-to-item neighbours, a feed source). Order matters
+for consistency: item vectors are written before the version is published, so the API's user
+tower (loaded from the published version) meets item vectors from the same run, give or take
+the reload interval.
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ import numpy as np
 from elasticsearch import Elasticsearch, helpers
 from tqdm import tqdm
 
-from ranking.errors import RankingError
+from ranking.cf import CandidateSource, ItemCF, Swing
+from ranking.errors import RankingError, UnknownStageError
+from ranking.interactions import InteractionConfig
 from ranking.registry import ModelRegistry
 from ranking.train_towers import train_towers
 from ranking.two_tower import TowerConfig, TwoTowerModel
 
 logger = logging.getLogger(__name__)
 COMPONENT = "towers"
+CF_COMPONENT = "cf"
+CF_SOURCES: dict[str, type[CandidateSource]] = {"swing": Swing, "itemcf": ItemCF}
 EVENT_FIELDS = ["user_id", "item_id", "type", "value", "@timestamp"]
 
 
@@ -92,17 +97,25 @@ def write_item_vectors(es: Elasticsearch, index: str, items: Sequence[Mapping[st
     return len(items)
 
 
-def train_towers_job(es: Elasticsearch, items_alias: str, events_index: str, registry: ModelRegistry, cfg: TowerConfig,
-                     *, seed: int = 0, progress: bool = True) -> dict[str, Any]:  # fmt: skip
-    """Train on everything in ES, write item vectors to the live items index, publish a version.
+def train_job(es: Elasticsearch, items_alias: str, events_index: str, registry: ModelRegistry, towers_cfg: TowerConfig,
+              *, cf_source: str = "swing", components: Sequence[str] = (COMPONENT, CF_COMPONENT), seed: int = 0,
+              progress: bool = True) -> dict[str, Any]:  # fmt: skip
+    """Train `components` on everything in ES and publish them as one new version.
+
+    Components not named are carried over from the current version.
 
     Returns:
-        The manifest entry of the towers component (config, data window, metrics, version).
+        {"version": ..., component: manifest entry (config, data window, metrics, seconds)}.
 
     Raises:
         NotEnoughDataError: no items or too few events.
+        UnknownStageError: an unknown component or CF source.
     """
-    started = time.perf_counter()
+    unknown = [c for c in components if c not in (COMPONENT, CF_COMPONENT)]
+    if unknown:
+        raise UnknownStageError("model", unknown[0], [COMPONENT, CF_COMPONENT])
+    if CF_COMPONENT in components and cf_source not in CF_SOURCES and cf_source != "none":
+        raise UnknownStageError("cf source", cf_source, [*CF_SOURCES, "none"])
     target = sorted(es.indices.get_alias(name=items_alias))[-1]
     items, text_vectors = read_items(es, target)
     events = read_events(es, events_index)
@@ -110,26 +123,45 @@ def train_towers_job(es: Elasticsearch, items_alias: str, events_index: str, reg
         raise NotEnoughDataError("items", 0, 1)
     if len(events) < 10:
         raise NotEnoughDataError("events", len(events), 10)
+    data = {"events": len(events), "items": len(items), "first_event": events[0]["@timestamp"], "last_event": events[-1]["@timestamp"]}
+    version_dir = registry.new_version()
+    entries: dict[str, Any] = {}
+    if COMPONENT in components:
+        entries[COMPONENT] = _train_towers(es, target, items, text_vectors, events, towers_cfg, version_dir, seed, progress)
+        entries[COMPONENT].update(items_index=target, data=data)
+    if CF_COMPONENT in components and cf_source != "none":
+        entries[CF_COMPONENT] = _fit_cf(events, towers_cfg.interaction, cf_source, version_dir)
+        entries[CF_COMPONENT]["data"] = data
+    version = registry.publish(version_dir, entries)
+    if COMPONENT in entries:
+        meta = es.indices.get_mapping(index=target)[target]["mappings"].get("_meta", {})
+        es.indices.put_mapping(index=target, meta={**meta, "towers_version": version})
+    return {"version": version, **entries}
+
+
+def _train_towers(es: Elasticsearch, target: str, items: list[dict[str, Any]], text_vectors: np.ndarray, events: list[dict[str, Any]],
+                  cfg: TowerConfig, version_dir: Path, seed: int, progress: bool) -> dict[str, Any]:  # fmt: skip
+    started = time.perf_counter()
     logger.info("training towers on %d events over %d items", len(events), len(items))
     model, metrics = train_towers(events, items, text_vectors, cfg, seed=seed)
-    version_dir = registry.new_version()
     model.save(version_dir / COMPONENT)
-    vectors = model.encode_items(items, text_vectors)
-    write_item_vectors(es, target, items, vectors, progress=progress)
-    entry = {
-        "kind": "two_tower",
-        "config": cfg.model_dump(),
-        "seed": seed,
-        "items_index": target,
-        "data": {"events": len(events), "items": len(items), "first_event": events[0]["@timestamp"],
-                 "last_event": events[-1]["@timestamp"]},  # fmt: skip
-        "metrics": metrics,
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-    version = registry.publish(version_dir, {COMPONENT: entry})
-    meta = es.indices.get_mapping(index=target)[target]["mappings"].get("_meta", {})
-    es.indices.put_mapping(index=target, meta={**meta, "towers_version": version})
-    return {**entry, "version": version}
+    write_item_vectors(es, target, items, model.encode_items(items, text_vectors), progress=progress)
+    return {"kind": "two_tower", "config": cfg.model_dump(), "seed": seed, "metrics": metrics,
+            "seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
+
+
+def _fit_cf(events: list[dict[str, Any]], cfg: InteractionConfig, source: str, version_dir: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    model = CF_SOURCES[source](cfg).fit(events)
+    model.save(version_dir / CF_COMPONENT)
+    (version_dir / CF_COMPONENT / "source.txt").write_text(source + "\n")
+    return {"kind": source, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def load_cf(path: Path) -> CandidateSource:
+    """Loader for HotModel: the cf component of a version directory."""
+    source = (path / "source.txt").read_text().strip()
+    return CF_SOURCES[source].load(path)
 
 
 def load_towers(path: Path) -> TwoTowerModel:
