@@ -24,7 +24,9 @@ def get_request_id(request: Request) -> str:
 def get_filters(
     category: Annotated[list[str], Query(max_length=50, description="Only these categories (repeatable).")] = [],  # noqa: B006
     brand: Annotated[list[str], Query(max_length=50, description="Only these brands (repeatable).")] = [],  # noqa: B006
-    tags: Annotated[list[str], Query(max_length=50, description="Only items with one of these tags (repeatable).")] = [],  # noqa: B006
+    tags: Annotated[
+        list[str], Query(max_length=50, description="Only items with one of these tags (repeatable).")
+    ] = [],  # noqa: B006
     price_min: Annotated[float | None, Query(ge=0, description="Lowest price.")] = None,
     price_max: Annotated[float | None, Query(ge=0, description="Highest price.")] = None,
 ) -> Filters:

@@ -72,15 +72,27 @@ class DevEngine:
         """Start the engine and wait until it answers. Returns its URL."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir / "engine.log", "ab")
-        command = [str(self.binary()), "start", "--data-dir", str(self.data_dir.resolve()), "--host", self.host,
-                   "--only", "elasticsearch", "--elasticsearch-port", str(self.port)]  # fmt: skip
+        command = [
+            str(self.binary()),
+            "start",
+            "--data-dir",
+            str(self.data_dir.resolve()),
+            "--host",
+            self.host,
+            "--only",
+            "elasticsearch",
+            "--elasticsearch-port",
+            str(self.port),
+        ]
         # Its own session, so a Ctrl-C in the terminal reaches us first and we stop it cleanly.
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise EngineError(f"dev engine exited with {self.process.returncode}; see {self.data_dir / 'engine.log'}")
+                raise EngineError(
+                    f"dev engine exited with {self.process.returncode}; see {self.data_dir / 'engine.log'}"
+                )
             try:
                 if httpx.get(self.url, timeout=1.0).status_code == 200:
                     self.state_file.write_text(json.dumps({"url": self.url, "pid": self.process.pid}))

@@ -28,14 +28,15 @@ from indexer.load import alias_target, index_catalog, store_events
 from indexer.mappings import IndexNames
 from indexer.profiles import update_profiles
 from indexer.readers import read_records
+from indexer.stored import read_items, write_item_vectors
 from ranking.cf import Popularity
+from ranking.models import CF_SOURCES
 from ranking.offline_eval import evaluate_offline, histories_and_seen, score_rankings, with_train_popularity
 from ranking.personal import UserContext
 from ranking.registry import Loaded
 from ranking.retrieval import FeedRetriever
 from ranking.splits import temporal_split
 from ranking.stages import Filters, Query
-from ranking.training import CF_SOURCES, read_items, write_item_vectors
 from ranking.train_towers import rank_with_towers, train_towers
 
 logger = logging.getLogger(__name__)
@@ -55,8 +56,17 @@ def read_events_file(path: Path) -> tuple[list[dict[str, Any]], int]:
     return events, rejected
 
 
-def evaluate_all(settings: Settings, es: Elasticsearch, catalog: Path, events_path: Path, *, n_holdout: int = 5,
-                 ks: Sequence[int] = (10, 50, 200), seed: int = 0, progress: bool = True) -> dict[str, Any]:  # fmt: skip
+def evaluate_all(
+    settings: Settings,
+    es: Elasticsearch,
+    catalog: Path,
+    events_path: Path,
+    *,
+    n_holdout: int = 5,
+    ks: Sequence[int] = (10, 50, 200),
+    seed: int = 0,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Run every method on one split. Returns {"methods": {name: metrics}, "data": {...}}."""
     cfg = settings.interactions
     tower_cfg = settings.towers.model_copy(update={"interaction": cfg})
@@ -65,7 +75,9 @@ def evaluate_all(settings: Settings, es: Elasticsearch, catalog: Path, events_pa
     names = IndexNames(f"{settings.index_prefix}eval-{uuid.uuid4().hex[:6]}-")
     encoder = TextEncoder(settings.embedding_model, batch_size=settings.indexer.embed_batch_size)
     try:
-        index_catalog(es, str(catalog), encoder, names, settings.indexer, progress=progress, item_vector_dims=tower_cfg.dim)
+        index_catalog(
+            es, str(catalog), encoder, names, settings.indexer, progress=progress, item_vector_dims=tower_cfg.dim
+        )
         target = alias_target(es, names.items)
         assert target is not None
         items, text_vectors = read_items(es, target)
@@ -81,34 +93,63 @@ def evaluate_all(settings: Settings, es: Elasticsearch, catalog: Path, events_pa
         results["TwoTower"] = {**score_rankings(rankings, holdout, ks), "fit_s": fitted, "users": float(len(holdout))}
 
         started = time.perf_counter()
-        write_item_vectors(es, target, train_items, model.encode_items(train_items, text_vectors), progress=progress)
+        write_item_vectors(
+            es, target, train_items, model.encode_items(train_items, text_vectors), settings.indexer, progress=progress
+        )
         for chunk_start in range(0, len(train), 2000):
             stored = store_events(es, names, train[chunk_start : chunk_start + 2000], settings.indexer).stored
             update_profiles(es, names, stored, cfg)
         popularity = Popularity(cfg).fit(train)
         cf = CF_SOURCES[settings.cf_source](cfg).fit(train) if settings.cf_source in CF_SOURCES else None
-        feeds = hybrid_feeds(es, names, Loaded("eval", model), cf and Loaded("eval", cf), settings, holdout, seen, popularity, max(ks))
-        results[HYBRID] = {**score_rankings(feeds, holdout, ks), "fit_s": fitted, "total_s": time.perf_counter() - started,
-                           "users": float(len(holdout))}  # fmt: skip
+        feeds = hybrid_feeds(
+            es, names, Loaded("eval", model), cf and Loaded("eval", cf), settings, holdout, seen, popularity, max(ks)
+        )
+        results[HYBRID] = {
+            **score_rankings(feeds, holdout, ks),
+            "fit_s": fitted,
+            "total_s": time.perf_counter() - started,
+            "users": float(len(holdout)),
+        }
     finally:
         for index in es.indices.get(index=f"{names.prefix}*", expand_wildcards="all"):
             es.options(ignore_status=404).indices.delete(index=index)
-    data = {"catalog": str(catalog), "events": str(events_path), "events_valid": len(events), "events_rejected": rejected,
-            "items": len(items), "train_events": len(train), "users_evaluated": len(holdout), "n_holdout": n_holdout}  # fmt: skip
+    data = {
+        "catalog": str(catalog),
+        "events": str(events_path),
+        "events_valid": len(events),
+        "events_rejected": rejected,
+        "items": len(items),
+        "train_events": len(train),
+        "users_evaluated": len(holdout),
+        "n_holdout": n_holdout,
+    }
     return {"methods": results, "data": data}
 
 
 def _set_popularity(es: Elasticsearch, index: str, items: Sequence[Mapping[str, Any]]) -> None:
-    actions = ({"_op_type": "update", "_index": index, "_id": item["id"], "doc": {"popularity": item["popularity"]}} for item in items)
+    actions = (
+        {"_op_type": "update", "_index": index, "_id": item["id"], "doc": {"popularity": item["popularity"]}}
+        for item in items
+    )
     helpers.bulk(es, actions, chunk_size=1000)
     es.indices.refresh(index=index)
 
 
-def hybrid_feeds(es: Elasticsearch, names: IndexNames, towers: Loaded[Any], cf: Loaded[Any] | None, settings: Settings,
-                 holdout: Mapping[Hashable, Any], seen: Mapping[Hashable, set[str]], popularity: Popularity,
-                 k: int) -> dict[Hashable, list[str]]:  # fmt: skip
+def hybrid_feeds(
+    es: Elasticsearch,
+    names: IndexNames,
+    towers: Loaded[Any],
+    cf: Loaded[Any] | None,
+    settings: Settings,
+    holdout: Mapping[Hashable, Any],
+    seen: Mapping[Hashable, set[str]],
+    popularity: Popularity,
+    k: int,
+) -> dict[Hashable, list[str]]:
     """Each held-out user's feed through the same request the API makes, topped up from popularity."""
-    users = UserContext(es, names.users, names.items, lambda: towers, settings.retrieval, settings.interactions, cf=lambda: cf)
+    users = UserContext(
+        es, names.users, names.items, lambda: towers, settings.retrieval, settings.interactions, cf=lambda: cf
+    )
     retriever = FeedRetriever(es, names.items, settings.retrieval)
     feeds: dict[Hashable, list[str]] = {}
     for user_id in holdout:
@@ -120,7 +161,9 @@ def hybrid_feeds(es: Elasticsearch, names: IndexNames, towers: Loaded[Any], cf: 
             ranked = [c.item_id for c in retriever.retrieve(query, k)]
         if len(ranked) < k:
             taken = set(ranked) | exclude
-            ranked += [i for i, _ in popularity.recommend([], k + len(taken), set()) if i not in taken][: k - len(ranked)]
+            ranked += [i for i, _ in popularity.recommend([], k + len(taken), set()) if i not in taken][
+                : k - len(ranked)
+            ]
         feeds[user_id] = ranked
     return feeds
 
@@ -154,8 +197,11 @@ def save_report(report: Mapping[str, Any], out_dir: Path, ks: Sequence[int]) -> 
         ax.invert_yaxis()
         for y, value in enumerate(values):
             ax.text(value, y, f" {value:.3f}", va="center", fontsize=8)
-    fig.suptitle(f"{Path(report['data']['events']).name}: last {report['data']['n_holdout']} positives held out, "
-                 f"{report['data']['users_evaluated']} users", fontsize=9)  # fmt: skip
+    fig.suptitle(
+        f"{Path(report['data']['events']).name}: last {report['data']['n_holdout']} positives held out, "
+        f"{report['data']['users_evaluated']} users",
+        fontsize=9,
+    )
     fig.tight_layout()
     fig.savefig(png_path, dpi=120)
     plt.close(fig)

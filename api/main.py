@@ -62,8 +62,12 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.meta.status == 404:
             return _error(request, 503, "no_index", "the items index does not exist yet: index a catalog first")
         logger.error("Elasticsearch refused a request: %s %s", exc.meta.status, exc.message)
-        return _error(request, 503 if exc.meta.status >= 500 or exc.meta.status == 429 else 500, "engine_error",
-                      "the search engine could not answer this request")  # fmt: skip
+        return _error(
+            request,
+            503 if exc.meta.status >= 500 or exc.meta.status == 429 else 500,
+            "engine_error",
+            "the search engine could not answer this request",
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

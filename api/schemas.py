@@ -40,7 +40,8 @@ class SearchOut(ResultsOut):
 class FeedOut(ResultsOut):
     user_id: str
     strategy: str = Field(
-        description="'personalised' (user vector + affinities), 'affinity' (history but no trained model yet) or 'cold_start'."
+        description="'personalised' (user vector + affinities), 'affinity' (history, no trained model yet) "
+        "or 'cold_start'."
     )
 
 

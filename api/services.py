@@ -11,11 +11,11 @@ from api.engine import make_client
 from api.settings import Settings
 from indexer.embedding import TextEncoder
 from indexer.mappings import IndexNames
+from ranking.models import CF, TOWERS, load_cf, load_towers
 from ranking.personal import UserContext
 from ranking.pipeline import Pipeline
 from ranking.registry import HotModel, ModelRegistry
 from ranking.retrieval import CategorySpreadReranker, FeedRetriever, HybridRetriever, PopularRetriever
-from ranking.training import CF_COMPONENT, COMPONENT, load_cf, load_towers
 
 
 @dataclass
@@ -33,14 +33,16 @@ class Services:
     cold_start_feed: Pipeline
 
 
-def build_services(settings: Settings, *, es: Elasticsearch | None = None, encoder: TextEncoder | None = None) -> Services:
+def build_services(
+    settings: Settings, *, es: Elasticsearch | None = None, encoder: TextEncoder | None = None
+) -> Services:
     """Wire the stages from settings. `es`/`encoder` may be passed in to share them (tests, CLI)."""
     es = es or make_client(settings)
     encoder = encoder or TextEncoder(settings.embedding_model, batch_size=settings.indexer.embed_batch_size)
     names = IndexNames(settings.index_prefix)
     registry = ModelRegistry(settings.models_dir)
-    towers: HotModel[Any] = HotModel(registry, COMPONENT, load_towers, check_every_s=settings.model_check_every_s)
-    cf: HotModel[Any] = HotModel(registry, CF_COMPONENT, load_cf, check_every_s=settings.model_check_every_s)
+    towers: HotModel[Any] = HotModel(registry, TOWERS, load_towers, check_every_s=settings.model_check_every_s)
+    cf: HotModel[Any] = HotModel(registry, CF, load_cf, check_every_s=settings.model_check_every_s)
     cfg = settings.retrieval
     return Services(
         settings=settings,

@@ -53,10 +53,13 @@ class Settings(BaseSettings):
     interactions: InteractionConfig = Field(default_factory=InteractionConfig)
     towers: TowerConfig = Field(default_factory=TowerConfig)
     cf_source: Literal["swing", "itemcf", "none"] = Field(
-        "swing", description="Item-to-item neighbours trained by `tandem train` and used as a feed source. Default swing."
+        "swing",
+        description="Item-to-item neighbours trained by `tandem train` and used as a feed source. Default swing.",
     )
     models_dir: Path = Field(Path("models"), description="Versioned models: models/<version>/ and models/CURRENT.")
-    model_check_every_s: float = Field(5.0, gt=0, description="How often the API looks for a new model version. Default 5 s.")
+    model_check_every_s: float = Field(
+        5.0, gt=0, description="How often the API looks for a new model version. Default 5 s."
+    )
 
     @property
     def engine_dir(self) -> Path:

@@ -28,8 +28,18 @@ from ranking.retrieval import HybridRetriever, PopularRetriever
 from ranking.stages import Query
 
 ROOT = Path(__file__).resolve().parents[1]
-QUERIES = ["espresso machine", "trail running shoes", "wireless headphones", "mystery novel", "cast iron pan",
-           "yoga mat", "waterproof jacket", "gift for a coffee lover", "something to read on holiday", "usb-c charger"]  # fmt: skip
+QUERIES = [
+    "espresso machine",
+    "trail running shoes",
+    "wireless headphones",
+    "mystery novel",
+    "cast iron pan",
+    "yoga mat",
+    "waterproof jacket",
+    "gift for a coffee lover",
+    "something to read on holiday",
+    "usb-c charger",
+]
 
 
 def main() -> None:
@@ -57,8 +67,10 @@ def main() -> None:
         feed = PopularRetriever(es, names.items, RetrievalConfig())
         for q in QUERIES:
             search.retrieve(Query(text=q), 10)  # warm the query-vector cache and the engine
-        for label, run in (("search (hybrid)", lambda q: search.retrieve(Query(text=q), 10)),
-                           ("feed (cold start)", lambda q: feed.retrieve(Query(), 20))):  # fmt: skip
+        for label, run in (
+            ("search (hybrid)", lambda q: search.retrieve(Query(text=q), 10)),
+            ("feed (cold start)", lambda q: feed.retrieve(Query(), 20)),
+        ):
             times = []
             for _ in range(5):
                 for q in QUERIES:
@@ -66,8 +78,11 @@ def main() -> None:
                     run(q)
                     times.append((time.perf_counter() - t0) * 1000)
             times.sort()
-            print(f"{label:17}: median {statistics.median(times):6.1f} ms, p95 {times[int(0.95 * len(times)) - 1]:6.1f} ms "
-                  f"(ES included; {len(times)} requests; query vectors cached)")
+            print(
+                f"{label:17}: median {statistics.median(times):6.1f} ms, "
+                f"p95 {times[int(0.95 * len(times)) - 1]:6.1f} ms "
+                f"(ES included; {len(times)} requests; query vectors cached)"
+            )
         for index in es.indices.get(index="bench-*"):
             es.indices.delete(index=index)
 

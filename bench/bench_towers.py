@@ -25,14 +25,21 @@ def out(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-def synthetic(n_items: int, n_users: int, per_user: int, seed: int
-              ) -> tuple[list[dict], np.ndarray, list[dict]]:
+def synthetic(n_items: int, n_users: int, per_user: int, seed: int) -> tuple[list[dict], np.ndarray, list[dict]]:
     """Catalog with categories/brands/tags/prices, MiniLM-shaped vectors, clustered likes."""
     rng = np.random.default_rng(seed)
-    items = [{"id": f"i{i}", "category": [f"c{i % 50}", f"c{i % 7}"], "brand": f"b{i % 300}",
-              "tags": [f"t{(i * 7) % 500}", f"t{i % 11}"], "price": float(rng.gamma(2, 20)),
-              "popularity": float(rng.integers(1000)), "created_at": "2023-06-01T00:00:00Z"}
-             for i in range(n_items)]
+    items = [
+        {
+            "id": f"i{i}",
+            "category": [f"c{i % 50}", f"c{i % 7}"],
+            "brand": f"b{i % 300}",
+            "tags": [f"t{(i * 7) % 500}", f"t{i % 11}"],
+            "price": float(rng.gamma(2, 20)),
+            "popularity": float(rng.integers(1000)),
+            "created_at": "2023-06-01T00:00:00Z",
+        }
+        for i in range(n_items)
+    ]
     text = rng.normal(size=(n_items, 384)).astype(np.float32)
     text /= np.linalg.norm(text, axis=1, keepdims=True)
     kinds = ["view", "click", "add_to_cart", "purchase", "like"]
@@ -41,9 +48,14 @@ def synthetic(n_items: int, n_users: int, per_user: int, seed: int
         centre = rng.integers(n_items)
         picks = (centre + rng.integers(-200, 200, size=per_user)) % n_items
         for t, item in enumerate(picks):
-            events.append({"user_id": f"u{user}", "item_id": f"i{item}",
-                           "type": kinds[int(rng.integers(len(kinds)))],
-                           "timestamp": 1.7e9 + 3600.0 * t})
+            events.append(
+                {
+                    "user_id": f"u{user}",
+                    "item_id": f"i{item}",
+                    "type": kinds[int(rng.integers(len(kinds)))],
+                    "timestamp": 1.7e9 + 3600.0 * t,
+                }
+            )
     return items, text, events
 
 
@@ -62,16 +74,19 @@ def main() -> None:
     for loss in ("softmax", "listwise"):
         cfg = TowerConfig(loss=loss, epochs=args.epochs, validation="none")
         _, metrics = train_towers(events, items, text, cfg, seed=0, device=device)
-        out(f"train {loss:<9} {metrics['n_examples']} examples x {metrics['epochs_run']} "
-            f"epochs: {metrics['examples_per_s']:,.0f} examples/s")
-    model, _ = train_towers(events, items, text, TowerConfig(epochs=1, validation="none"),
-                            seed=0, device=device)
+        out(
+            f"train {loss:<9} {metrics['n_examples']} examples x {metrics['epochs_run']} "
+            f"epochs: {metrics['examples_per_s']:,.0f} examples/s"
+        )
+    model, _ = train_towers(events, items, text, TowerConfig(epochs=1, validation="none"), seed=0, device=device)
     model.encode_items(items[:1000], text[:1000])  # warm-up
     start = time.perf_counter()
     vectors = model.encode_items(items, text)
     elapsed = time.perf_counter() - start
-    out(f"export {vectors.shape[0]} item vectors (dim {vectors.shape[1]}, cpu, incl. "
-        f"featurising): {vectors.shape[0] / elapsed:,.0f} items/s")
+    out(
+        f"export {vectors.shape[0]} item vectors (dim {vectors.shape[1]}, cpu, incl. "
+        f"featurising): {vectors.shape[0] / elapsed:,.0f} items/s"
+    )
     histories = vectors[:50]
     start = time.perf_counter()
     for _ in range(200):

@@ -104,7 +104,9 @@ def write_report(report: LoadReport, reports_dir: Path | None) -> None:
     (reports_dir / f"{stem}.summary.json").write_text(json.dumps(report.summary(), indent=2) + "\n")
 
 
-def _validated(path: str, validate: Callable[[dict[str, Any]], dict[str, Any]], report: LoadReport) -> Iterator[tuple[int, dict[str, Any]]]:
+def _validated(
+    path: str, validate: Callable[[dict[str, Any]], dict[str, Any]], report: LoadReport
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """Good rows as (line, document); bad rows go to report.rejects."""
     for record in read_records(path):
         if record.data is None:
@@ -124,9 +126,11 @@ def _count_rows(path: str) -> int | None:
         return None
 
 
-def _bulk(es: Elasticsearch, actions: Iterable[dict[str, Any]], cfg: IndexerConfig) -> Iterator[tuple[bool, dict[str, Any]]]:
-    """streaming_bulk with retries on overload, yielding every per-document result."""
-    for ok, result in helpers.streaming_bulk(
+def bulk_actions(
+    es: Elasticsearch, actions: Iterable[dict[str, Any]], cfg: IndexerConfig
+) -> Iterator[tuple[bool, dict[str, Any]]]:
+    """streaming_bulk with retries on overload (429/5xx, with back-off), yielding every per-document result."""
+    yield from helpers.streaming_bulk(
         es,
         actions,
         chunk_size=cfg.bulk_chunk_size,
@@ -136,8 +140,7 @@ def _bulk(es: Elasticsearch, actions: Iterable[dict[str, Any]], cfg: IndexerConf
         initial_backoff=0.5,
         max_backoff=30,
         retry_on_status=RETRY_STATUSES,
-    ):
-        yield ok, result
+    )
 
 
 def index_catalog(
@@ -206,7 +209,13 @@ def index_catalog(
 
 
 def _load_items(
-    es: Elasticsearch, path: str, encoder: Encoder, index: str, cfg: IndexerConfig, report: LoadReport, progress: bool,
+    es: Elasticsearch,
+    path: str,
+    encoder: Encoder,
+    index: str,
+    cfg: IndexerConfig,
+    report: LoadReport,
+    progress: bool,
     item_vectorizer: ItemVectorizer | None,
 ) -> None:
     lines: dict[str, int] = {}  # id -> line, to report duplicates and ES refusals by line
@@ -220,7 +229,7 @@ def _load_items(
 
     def consume() -> None:
         try:
-            for ok, result in _bulk(es, actions(), cfg):
+            for ok, result in bulk_actions(es, actions(), cfg):
                 if not ok:
                     failures.append(result)
         except BaseException as exc:  # surfaced in the main thread
@@ -278,7 +287,9 @@ def _load_items(
         else:  # the document itself was refused (e.g. a value the mapping cannot take)
             error = result.get("error", {})
             reason = error.get("reason", str(error)) if isinstance(error, dict) else str(error)
-            report.rejects.append(RowError(path, lines.get(result.get("_id", ""), 0), None, f"refused by Elasticsearch: {reason}"))
+            report.rejects.append(
+                RowError(path, lines.get(result.get("_id", ""), 0), None, f"refused by Elasticsearch: {reason}")
+            )
     if hard:
         raise BulkLoadError(f"Elasticsearch kept failing on {index}", hard)
     report.accepted = len(lines) - (len(failures) - len(hard))
@@ -355,9 +366,16 @@ def store_events(es: Elasticsearch, names: IndexNames, docs: list[dict[str, Any]
     ensure_index(es, names.events, index_body("events"))
     ingested_at = iso(datetime.now(UTC))
     by_id = {doc["event_id"]: doc for doc in docs}
-    actions = ({"_op_type": "create", "_index": names.events, "_id": doc["event_id"], "_source": {**doc, "ingested_at": ingested_at}}
-               for doc in by_id.values())  # fmt: skip
-    for ok, outcome in _bulk(es, actions, cfg):
+    actions = (
+        {
+            "_op_type": "create",
+            "_index": names.events,
+            "_id": doc["event_id"],
+            "_source": {**doc, "ingested_at": ingested_at},
+        }
+        for doc in by_id.values()
+    )
+    for ok, outcome in bulk_actions(es, actions, cfg):
         item = outcome["create"]
         if ok:
             result.stored.append(by_id[item["_id"]])

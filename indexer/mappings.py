@@ -53,7 +53,9 @@ def _load(name: str, mappings_dir: Path) -> dict[str, Any]:
     return body
 
 
-def index_body(name: str, *, mappings_dir: Path = MAPPINGS_DIR, vector_dims: dict[str, int] | None = None) -> dict[str, Any]:
+def index_body(
+    name: str, *, mappings_dir: Path = MAPPINGS_DIR, vector_dims: dict[str, int] | None = None
+) -> dict[str, Any]:
     """Settings + mappings for index `name` ('items', 'events', 'users'), with vector sizes filled in.
 
     Args:

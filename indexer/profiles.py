@@ -47,8 +47,16 @@ class ProfileUpdateError(IndexerError):
 
 
 def empty_profile(user_id: str) -> dict[str, Any]:
-    return {"user_id": user_id, "event_count": 0, "recent": [], "category_affinity": {}, "brand_affinity": {},
-            "disliked": [], "purchased": [], "seen": []}  # fmt: skip
+    return {
+        "user_id": user_id,
+        "event_count": 0,
+        "recent": [],
+        "category_affinity": {},
+        "brand_affinity": {},
+        "disliked": [],
+        "purchased": [],
+        "seen": [],
+    }
 
 
 def _epoch(doc: Mapping[str, Any]) -> float:
@@ -67,7 +75,10 @@ def _add_to_set(values: list[str], item_id: str) -> list[str]:
 
 
 def apply_events(
-    profile: Mapping[str, Any], events: Iterable[Mapping[str, Any]], items: Mapping[str, Mapping[str, Any]], cfg: InteractionConfig
+    profile: Mapping[str, Any],
+    events: Iterable[Mapping[str, Any]],
+    items: Mapping[str, Mapping[str, Any]],
+    cfg: InteractionConfig,
 ) -> dict[str, Any]:
     """A new profile with `events` (validated event documents of this user) applied.
 
@@ -92,7 +103,8 @@ def apply_events(
     new_ref = max(ref, _epoch(ordered[-1]))
     rescale = _decay((new_ref - ref) / SECONDS_PER_DAY, cfg)
     affinities = {
-        name: defaultdict(float, {k: v * rescale for k, v in out[name].items()}) for name in ("category_affinity", "brand_affinity")
+        name: defaultdict(float, {k: v * rescale for k, v in out[name].items()})
+        for name in ("category_affinity", "brand_affinity")
     }
     recent = list(out["recent"])
     for event in ordered:
@@ -132,7 +144,12 @@ def _item_facets(es: Elasticsearch, names: IndexNames, item_ids: set[str]) -> di
 
 
 def update_profiles(
-    es: Elasticsearch, names: IndexNames, events: Iterable[Mapping[str, Any]], cfg: InteractionConfig, *, attempts: int = 8
+    es: Elasticsearch,
+    names: IndexNames,
+    events: Iterable[Mapping[str, Any]],
+    cfg: InteractionConfig,
+    *,
+    attempts: int = 8,
 ) -> int:
     """Apply newly stored events to their users' profiles. Returns how many users were updated.
 
@@ -153,10 +170,19 @@ def update_profiles(
             current = es.options(ignore_status=404).get(index=names.users, id=user_id)
             try:
                 if current.get("found"):
-                    es.index(index=names.users, id=user_id, document=apply_events(current["_source"], user_events, items, cfg),
-                             if_seq_no=current["_seq_no"], if_primary_term=current["_primary_term"])  # fmt: skip
+                    es.index(
+                        index=names.users,
+                        id=user_id,
+                        document=apply_events(current["_source"], user_events, items, cfg),
+                        if_seq_no=current["_seq_no"],
+                        if_primary_term=current["_primary_term"],
+                    )
                 else:
-                    es.create(index=names.users, id=user_id, document=apply_events(empty_profile(user_id), user_events, items, cfg))
+                    es.create(
+                        index=names.users,
+                        id=user_id,
+                        document=apply_events(empty_profile(user_id), user_events, items, cfg),
+                    )
                 break
             except ConflictError:
                 logger.debug("profile of %s changed concurrently; retrying", user_id)

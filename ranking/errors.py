@@ -47,3 +47,16 @@ class ItemNotFoundError(RankingError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.item_id,))
+
+
+class NotEnoughDataError(RankingError):
+    """Training needs items and events; says which is missing."""
+
+    def __init__(self, what: str, count: int, needed: int) -> None:
+        super().__init__(f"not enough {what} to train: {count} (need at least {needed})")
+        self.what = what
+        self.count = count
+        self.needed = needed
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.what, self.count, self.needed))

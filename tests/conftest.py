@@ -34,7 +34,10 @@ def _docker_unavailable_reason() -> str | None:
 
         docker.from_env(timeout=3).ping()
     except Exception as exc:  # any failure means: no usable Docker engine
-        return f"no Docker engine reachable for testcontainers ({type(exc).__name__}); set TANDEM_TEST_ES_URL to use a running ES"
+        return (
+            f"no Docker engine reachable for testcontainers ({type(exc).__name__}); "
+            "set TANDEM_TEST_ES_URL to use a running Elasticsearch"
+        )
     return None
 
 

@@ -15,7 +15,9 @@ from ranking.errors import RankingError
 
 
 def configure_logging(verbose: bool = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     for noisy in ("elastic_transport", "httpx", "sentence_transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -32,5 +34,7 @@ def cli_errors() -> Iterator[None]:
         typer.secho(f"error: Elasticsearch unreachable: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from exc
     except ApiError as exc:
-        typer.secho(f"error: Elasticsearch refused the request: {exc.meta.status} {exc.message}", err=True, fg=typer.colors.RED)
+        typer.secho(
+            f"error: Elasticsearch refused the request: {exc.meta.status} {exc.message}", err=True, fg=typer.colors.RED
+        )
         raise typer.Exit(1) from exc

@@ -15,18 +15,24 @@ KS = (10, 50, 200)
 
 
 def evaluate(
-    catalog: Annotated[Path, typer.Option(help="Catalog file. Default: the demo catalog.")] = DEMO_DIR / "catalog.jsonl",
-    events: Annotated[Path, typer.Option(help="Events file (DESIGN.md format). Default: the demo events.")] = DEMO_DIR / "events.jsonl",
+    catalog: Annotated[Path, typer.Option(help="Catalog file. Default: the demo catalog.")] = DEMO_DIR
+    / "catalog.jsonl",
+    events: Annotated[Path, typer.Option(help="Events file (DESIGN.md format). Default: the demo events.")] = DEMO_DIR
+    / "events.jsonl",
     holdout: Annotated[int, typer.Option(min=1, help="Positives held out per user (the latest ones).")] = 5,
-    out: Annotated[Path | None, typer.Option(help="Where eval.json and eval.png go. Default: TANDEM_DATA_DIR/eval.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Where eval.json and eval.png go. Default: TANDEM_DATA_DIR/eval.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Training seed.")] = 0,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
-    """Compare popularity, ItemCF, Swing, ALS, the two-tower and the full hybrid feed (through ES) on a temporal split."""
+    """Compare popularity, ItemCF, Swing, ALS, the two-tower and the full hybrid feed (through ES), temporal split."""
     configure_logging()
     settings = Settings()
     with cli_errors():
-        report = evaluate_all(settings, make_client(settings), catalog, events, n_holdout=holdout, ks=KS, seed=seed, progress=progress)
+        report = evaluate_all(
+            settings, make_client(settings), catalog, events, n_holdout=holdout, ks=KS, seed=seed, progress=progress
+        )
     json_path, png_path = save_report(report, out or settings.data_dir / "eval", KS)
     typer.echo(format_table(report["methods"], KS))
     typer.echo(f"\n{report['data']['users_evaluated']} users; results: {json_path}, chart: {png_path}")

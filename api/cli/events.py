@@ -14,13 +14,21 @@ from indexer.load import LoadReport, import_events
 from indexer.mappings import IndexNames
 from indexer.profiles import update_profiles
 
-def import_events_and_profiles(es: Elasticsearch, settings: Settings, file: Path, *, progress: bool = True) -> LoadReport:
+
+def import_events_and_profiles(
+    es: Elasticsearch, settings: Settings, file: Path, *, progress: bool = True
+) -> LoadReport:
     """Store a file's events and update the profiles of their users (newly stored events only)."""
     names = IndexNames(settings.index_prefix)
     return import_events(
-        es, str(file), names, settings.indexer, reports_dir=settings.reports_dir, progress=progress,
+        es,
+        str(file),
+        names,
+        settings.indexer,
+        reports_dir=settings.reports_dir,
+        progress=progress,
         on_stored=lambda stored: update_profiles(es, names, stored, settings.interactions),
-    )  # fmt: skip
+    )
 
 
 app = typer.Typer(no_args_is_help=True, help="Interaction events.")

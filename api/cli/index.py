@@ -12,8 +12,8 @@ from api.settings import Settings
 from indexer.embedding import TextEncoder
 from indexer.load import LoadReport, index_catalog
 from indexer.mappings import IndexNames
+from ranking.models import current_towers
 from ranking.registry import ModelRegistry
-from ranking.training import current_towers
 
 
 def print_report(report: LoadReport, what: str) -> None:
@@ -35,16 +35,23 @@ def index_with_current_towers(
     """Index a catalog; with a trained item tower, every item also gets its item_vector at once."""
     towers = current_towers(ModelRegistry(settings.models_dir))
     return index_catalog(
-        es, str(catalog), encoder, IndexNames(settings.index_prefix), settings.indexer,
-        reports_dir=settings.reports_dir, progress=progress,
+        es,
+        str(catalog),
+        encoder,
+        IndexNames(settings.index_prefix),
+        settings.indexer,
+        reports_dir=settings.reports_dir,
+        progress=progress,
         item_vector_dims=towers.cfg.dim if towers else settings.towers.dim,
         item_vectorizer=towers.encode_items if towers else None,
-    )  # fmt: skip
+    )
 
 
 def index(
     catalog: Annotated[Path, typer.Argument(help="Catalog file: .jsonl, .csv or .parquet (.gz allowed for text).")],
-    strict: Annotated[bool, typer.Option(help="Exit 1 if any row was rejected (the good rows are still indexed).")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Exit 1 if any row was rejected (the good rows are still indexed).")
+    ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Index a catalog into a new items index and switch the `items` alias to it."""

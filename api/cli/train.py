@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -9,12 +9,13 @@ import typer
 from api.cli.common import cli_errors, configure_logging
 from api.engine import make_client
 from api.settings import Settings
+from api.training import train_job
 from indexer.mappings import IndexNames
+from ranking.models import COMPONENTS
 from ranking.registry import ModelRegistry
-from ranking.training import CF_COMPONENT, COMPONENT, train_job
 
 
-class Model(str, Enum):
+class Model(StrEnum):
     all = "all"
     towers = "towers"
     cf = "cf"
@@ -33,13 +34,24 @@ def train(
     typer.echo(json.dumps(result, indent=2, default=str))
 
 
-def run_training(settings: Settings, model: Model = Model.all, *, seed: int = 0, progress: bool = True) -> dict[str, object]:
+def run_training(
+    settings: Settings, model: Model = Model.all, *, seed: int = 0, progress: bool = True
+) -> dict[str, object]:
     """Train the chosen components (all: the two-tower and the CF neighbours) as one new version."""
     names = IndexNames(settings.index_prefix)
     towers_cfg = settings.towers.model_copy(update={"interaction": settings.interactions})  # one definition of events
-    components = [COMPONENT, CF_COMPONENT] if model is Model.all else [model.value]
-    result = train_job(make_client(settings), names.items, names.events, ModelRegistry(settings.models_dir), towers_cfg,
-                       cf_source=settings.cf_source, components=components, seed=seed, progress=progress)  # fmt: skip
+    components = list(COMPONENTS) if model is Model.all else [model.value]
+    result = train_job(
+        make_client(settings),
+        names,
+        ModelRegistry(settings.models_dir),
+        towers_cfg,
+        settings.indexer,
+        cf_source=settings.cf_source,
+        components=components,
+        seed=seed,
+        progress=progress,
+    )
     summary: dict[str, object] = {"version": result["version"]}
     for name in components:
         if name in result:

@@ -21,8 +21,8 @@ from api.settings import Settings
 from indexer.embedding import TextEncoder
 from indexer.load import alias_target, file_sha256, index_meta
 from indexer.mappings import IndexNames
+from ranking.models import TOWERS
 from ranking.registry import ModelRegistry
-from ranking.training import COMPONENT
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,10 @@ DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
 
 def up(
-    catalog: Annotated[Path, typer.Option(help="Catalog to serve. Default: the demo catalog.")] = DEMO_DIR / "catalog.jsonl",
-    events: Annotated[Path, typer.Option(help="Events to import. Default: the demo events.")] = DEMO_DIR / "events.jsonl",
+    catalog: Annotated[Path, typer.Option(help="Catalog to serve. Default: the demo catalog.")] = DEMO_DIR
+    / "catalog.jsonl",
+    events: Annotated[Path, typer.Option(help="Events to import. Default: the demo events.")] = DEMO_DIR
+    / "events.jsonl",
     host: Annotated[str | None, typer.Option(help="Bind address. Default: TANDEM_HOST or 127.0.0.1.")] = None,
     port: Annotated[int | None, typer.Option(help="Port. Default: TANDEM_PORT or 8000.")] = None,
     reindex: Annotated[bool, typer.Option(help="Re-index even if the live index already holds this catalog.")] = False,
@@ -70,7 +72,13 @@ def up(
 
 
 def load_data(
-    settings: Settings, es: Elasticsearch, encoder: TextEncoder, names: IndexNames, catalog: Path, events: Path, reindex: bool
+    settings: Settings,
+    es: Elasticsearch,
+    encoder: TextEncoder,
+    names: IndexNames,
+    catalog: Path,
+    events: Path,
+    reindex: bool,
 ) -> None:
     """Index the catalog unless the live index already holds this exact file; import events (idempotent)."""
     meta = index_meta(es, names.items)
@@ -84,10 +92,12 @@ def load_data(
 
 def train_if_stale(settings: Settings, es: Elasticsearch, names: IndexNames) -> None:
     """Train unless the published models were trained on exactly the data now in Elasticsearch."""
-    towers = ModelRegistry(settings.models_dir).manifest().get("components", {}).get(COMPONENT, {})
+    towers = ModelRegistry(settings.models_dir).manifest().get("components", {}).get(TOWERS, {})
     events = es.count(index=names.events)["count"] if es.indices.exists(index=names.events) else 0
     if towers.get("data", {}).get("events") == events and towers.get("items_index") == alias_target(es, names.items):
-        typer.echo(f"models: version {ModelRegistry(settings.models_dir).current_version()} is up to date; skipping training")
+        typer.echo(
+            f"models: version {ModelRegistry(settings.models_dir).current_version()} is up to date; skipping training"
+        )
         return
     typer.echo(f"training models on {events} events ...")
     result = run_training(settings)

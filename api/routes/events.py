@@ -22,7 +22,9 @@ EXAMPLE = {"user_id": "user-0001", "item_id": "item-00002", "type": "click", "ti
 def post_events(
     services: ServicesDep,
     request_id: RequestId,
-    body: Any = Body(..., examples=[EXAMPLE, {"events": [EXAMPLE]}], description="One event, a list, or {'events': [...]}."),
+    body: Any = Body(
+        ..., examples=[EXAMPLE, {"events": [EXAMPLE]}], description="One event, a list, or {'events': [...]}."
+    ),
 ) -> EventsOut:
     """Store events (one or a batch) and update each user's profile before answering.
 
@@ -50,4 +52,6 @@ def post_events(
     if result.failed:
         raise BulkLoadError("events not stored; retry (stored ones count as duplicates)", result.failed)
     users = update_profiles(services.es, services.names, result.stored, services.settings.interactions)
-    return EventsOut(request_id=request_id, stored=len(result.stored), duplicates=result.duplicates, users_updated=users)
+    return EventsOut(
+        request_id=request_id, stored=len(result.stored), duplicates=result.duplicates, users_updated=users
+    )

@@ -33,11 +33,18 @@ def feed(
     strategy = "cold_start"
     if personal is not None:
         strategy = "personalised" if personal.vector is not None else "affinity"
-        candidates = services.feed.run(Query(user_id=user_id, filters=filters, personal=personal), k, services.settings.retrieval.candidates)
+        candidates = services.feed.run(
+            Query(user_id=user_id, filters=filters, personal=personal), k, services.settings.retrieval.candidates
+        )
     if len(candidates) < k:
         taken = {c.item_id for c in candidates} | set(personal.exclude_ids if personal else ())
         fill = Query(user_id=user_id, filters=filters.__class__(**{**filters.__dict__, "exclude_ids": tuple(taken)}))
         candidates += services.cold_start_feed.run(fill, k - len(candidates), services.settings.retrieval.candidates)
     took = (time.perf_counter() - started) * 1000
-    return FeedOut(request_id=request_id, took_ms=round(took, 2), user_id=user_id, strategy=strategy,
-                   items=to_items(candidates, explain))  # fmt: skip
+    return FeedOut(
+        request_id=request_id,
+        took_ms=round(took, 2),
+        user_id=user_id,
+        strategy=strategy,
+        items=to_items(candidates, explain),
+    )

@@ -22,7 +22,9 @@ def settings(es_url: str, names: IndexNames, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings, es: Elasticsearch, encoder: TextEncoder, names: IndexNames, catalog_path: Path) -> Iterator[TestClient]:
+def client(
+    settings: Settings, es: Elasticsearch, encoder: TextEncoder, names: IndexNames, catalog_path: Path
+) -> Iterator[TestClient]:
     """The real app over the real engine, with the small test catalog indexed."""
     index_catalog(es, str(catalog_path), encoder, names, IndexerConfig(), progress=False)
     app = create_app(settings, services=build_services(settings, es=es, encoder=encoder))

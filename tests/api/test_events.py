@@ -34,7 +34,10 @@ def test_retries_are_idempotent(client: TestClient, es: Elasticsearch, names: In
     ("body", "message"),
     [
         ({"user_id": "u", "item_id": "i", "type": "teleport", "timestamp": 0}, "events[0].type: must be one of"),
-        ([EVENT, {"user_id": "u", "item_id": "i", "type": "rating", "timestamp": 0}], "events[1].value: is required for a rating"),
+        (
+            [EVENT, {"user_id": "u", "item_id": "i", "type": "rating", "timestamp": 0}],
+            "events[1].value: is required for a rating",
+        ),
         ([EVENT, "click"], "events[1]: expected an object"),
         ([], "expected an event object, a non-empty list"),
         ([EVENT] * 1001, "at most 1000 events"),
@@ -49,7 +52,9 @@ def test_bad_events_are_422_and_nothing_is_stored(
 
 
 def test_writes_need_the_api_key_when_set(client: TestClient) -> None:
-    client.app.state.services.settings = client.app.state.services.settings.model_copy(update={"api_key": SecretStr("s3cret")})
+    client.app.state.services.settings = client.app.state.services.settings.model_copy(
+        update={"api_key": SecretStr("s3cret")}
+    )
     assert client.post("/events", json=EVENT).status_code == 401
     assert client.post("/events", json=EVENT, headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert client.post("/events", json=EVENT, headers={"Authorization": "Bearer s3cret"}).status_code == 200

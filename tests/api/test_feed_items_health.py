@@ -49,7 +49,9 @@ def test_no_index_yet_is_503_with_reason(settings: Settings, es: Elasticsearch, 
 def test_engine_down_is_503_not_a_stack_trace(settings: Settings, encoder: TextEncoder) -> None:
     from api.engine import free_port, make_client
 
-    down = settings.model_copy(update={"elasticsearch_url": f"http://127.0.0.1:{free_port()}", "elasticsearch_timeout_s": 0.5})
+    down = settings.model_copy(
+        update={"elasticsearch_url": f"http://127.0.0.1:{free_port()}", "elasticsearch_timeout_s": 0.5}
+    )
     with TestClient(create_app(down, services=build_services(down, es=make_client(down), encoder=encoder))) as client:
         response = client.get("/search", params={"q": "tea"})
         assert response.status_code == 503 and response.json()["error"]["code"] == "engine_unavailable"

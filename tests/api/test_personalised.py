@@ -13,30 +13,41 @@ from api.cli.events import import_events_and_profiles
 from api.main import create_app
 from api.services import build_services
 from api.settings import Settings
+from api.training import train_job
 from indexer.config import IndexerConfig
 from indexer.embedding import TextEncoder
 from indexer.load import index_catalog
 from indexer.mappings import IndexNames
+from ranking.models import current_towers
 from ranking.registry import ModelRegistry
-from ranking.training import CF_COMPONENT, COMPONENT, current_towers, train_job
 from ranking.two_tower import TowerConfig
 from tests.conftest import DATA
 
 pytestmark = pytest.mark.es
-TINY = TowerConfig(dim=16, hidden=32, id_dim=8, field_dim=8, epochs=4, batch_size=16, validation="none", refit_full=False)
+TINY = TowerConfig(
+    dim=16, hidden=32, id_dim=8, field_dim=8, epochs=4, batch_size=16, validation="none", refit_full=False
+)
 
 
 @pytest.fixture
-def trained(settings: Settings, es: Elasticsearch, encoder: TextEncoder, names: IndexNames, tmp_path: Path) -> Iterator[TestClient]:
-    settings = settings.model_copy(update={"models_dir": tmp_path / "models", "towers": TINY, "model_check_every_s": 0.01})
-    index_catalog(es, str(DATA / "catalog.jsonl"), encoder, names, IndexerConfig(), progress=False, item_vector_dims=TINY.dim)
+def trained(
+    settings: Settings, es: Elasticsearch, encoder: TextEncoder, names: IndexNames, tmp_path: Path
+) -> Iterator[TestClient]:
+    settings = settings.model_copy(
+        update={"models_dir": tmp_path / "models", "towers": TINY, "model_check_every_s": 0.01}
+    )
+    index_catalog(
+        es, str(DATA / "catalog.jsonl"), encoder, names, IndexerConfig(), progress=False, item_vector_dims=TINY.dim
+    )
     import_events_and_profiles(es, settings, DATA / "events.jsonl", progress=False)
-    train_job(es, names.items, names.events, ModelRegistry(settings.models_dir), TINY, components=(COMPONENT, CF_COMPONENT), progress=False)
+    train_job(es, names, ModelRegistry(settings.models_dir), TINY, IndexerConfig(), progress=False)
     with TestClient(create_app(settings, services=build_services(settings, es=es, encoder=encoder))) as client:
         yield client
 
 
-def test_training_writes_item_vectors_and_publishes_a_version(trained: TestClient, es: Elasticsearch, names: IndexNames) -> None:
+def test_training_writes_item_vectors_and_publishes_a_version(
+    trained: TestClient, es: Elasticsearch, names: IndexNames
+) -> None:
     services = trained.app.state.services
     manifest = services.registry.manifest()
     assert manifest["components"]["towers"]["data"]["events"] == 26
@@ -58,20 +69,27 @@ def test_known_user_gets_a_personalised_feed_without_what_they_bought(trained: T
 def test_posting_events_changes_the_next_feed(trained: TestClient) -> None:
     before = trained.get("/users/new-hiker/feed", params={"k": 5}).json()
     assert before["strategy"] == "cold_start"
-    events = [{"user_id": "new-hiker", "item_id": item, "type": "like", "timestamp": "2026-11-20T10:00:00Z"} for item in ("t21", "t24")]
+    events = [
+        {"user_id": "new-hiker", "item_id": item, "type": "like", "timestamp": "2026-11-20T10:00:00Z"}
+        for item in ("t21", "t24")
+    ]
     assert trained.post("/events", json=events).json()["stored"] == 2
     after = trained.get("/users/new-hiker/feed", params={"k": 5}).json()
     assert after["strategy"] == "personalised"
     assert [i["id"] for i in after["items"]] != [i["id"] for i in before["items"]]
     assert after["items"][0]["category"] == ["Outdoor"]
     top = after["items"][0]["id"]
-    trained.post("/events", json={"user_id": "new-hiker", "item_id": top, "type": "dislike", "timestamp": "2026-11-20T11:00:00Z"})
+    trained.post(
+        "/events", json={"user_id": "new-hiker", "item_id": top, "type": "dislike", "timestamp": "2026-11-20T11:00:00Z"}
+    )
     assert top not in [i["id"] for i in trained.get("/users/new-hiker/feed", params={"k": 10}).json()["items"]]
 
 
 def test_search_with_user_id_stays_on_the_query(trained: TestClient) -> None:
     plain = trained.get("/search", params={"q": "running shoes", "k": 3}).json()["items"]
-    personal = trained.get("/search", params={"q": "running shoes", "k": 3, "user_id": "u-runner", "explain": "true"}).json()["items"]
+    personal = trained.get(
+        "/search", params={"q": "running shoes", "k": 3, "user_id": "u-runner", "explain": "true"}
+    ).json()["items"]
     assert all("Shoes" in item["category"] or "running" in item["tags"] for item in personal)
     assert {i["id"] for i in plain} & {i["id"] for i in personal}
     assert "knn_user" in personal[0]["explain"]["retrieval"]
@@ -83,9 +101,21 @@ def test_new_item_gets_a_content_vector_and_similar_items(
     towers = current_towers(trained.app.state.services.registry)
     assert towers is not None
     catalog = tmp_path / "more.jsonl"
-    catalog.write_text((DATA / "catalog.jsonl").read_text() + '{"id": "new-1", "title": "Ultralight Backpacking Tent, 1 Person", "category": "Outdoor", "brand": "Unseen Brand"}\n')
-    index_catalog(es, str(catalog), encoder, names, IndexerConfig(), progress=False, item_vector_dims=TINY.dim,
-                  item_vectorizer=towers.encode_items)  # fmt: skip
+    catalog.write_text(
+        (DATA / "catalog.jsonl").read_text()
+        + '{"id": "new-1", "title": "Ultralight Backpacking Tent, 1 Person", "category": "Outdoor", '
+        + '"brand": "Unseen Brand"}\n'
+    )
+    index_catalog(
+        es,
+        str(catalog),
+        encoder,
+        names,
+        IndexerConfig(),
+        progress=False,
+        item_vector_dims=TINY.dim,
+        item_vectorizer=towers.encode_items,
+    )
     vector = es.get(index=names.items, id="new-1", source_includes=["item_vector"])["_source"]["item_vector"]
     assert len(vector) == TINY.dim and abs(sum(x * x for x in vector) - 1.0) < 1e-3
     similar = trained.get("/items/new-1/similar", params={"k": 3}).json()["items"]

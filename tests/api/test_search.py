@@ -27,7 +27,9 @@ def test_explain_shows_clause_scores(client: TestClient) -> None:
 def test_filters(client: TestClient) -> None:
     items = client.get("/search", params=[("q", "shoes"), ("category", "Shoes"), ("price_max", "100")]).json()["items"]
     assert items and all("Shoes" in i["category"] and i["price"] <= 100 for i in items)
-    items = client.get("/search", params=[("q", "wireless"), ("brand", "aurion"), ("brand", "voltline")]).json()["items"]
+    items = client.get("/search", params=[("q", "wireless"), ("brand", "aurion"), ("brand", "voltline")]).json()[
+        "items"
+    ]
     assert {i["brand"] for i in items} <= {"Aurion", "Voltline"} and len(items) == 5
 
 

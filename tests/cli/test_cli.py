@@ -28,20 +28,29 @@ def env_for(es_url: str | None, names: IndexNames | None, tmp_path: Path) -> dic
 
 
 @pytest.mark.es
-def test_index_reports_rejects_and_strict_exits_1(es_url: str, es: Elasticsearch, names: IndexNames, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["index", str(DATA / "catalog_with_errors.jsonl"), "--no-progress"], env=env_for(es_url, names, tmp_path))
+def test_index_reports_rejects_and_strict_exits_1(
+    es_url: str, es: Elasticsearch, names: IndexNames, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        app, ["index", str(DATA / "catalog_with_errors.jsonl"), "--no-progress"], env=env_for(es_url, names, tmp_path)
+    )
     assert result.exit_code == 0, result.output
     assert "items: 6 stored" in result.output and "6 rejected" in result.output
     assert "catalog_with_errors.jsonl:5: price: must be >= 0, got -1" in result.output
     assert es.count(index=names.items)["count"] == 6
-    strict = runner.invoke(app, ["index", str(DATA / "catalog_with_errors.jsonl"), "--no-progress", "--strict"],
-                           env=env_for(es_url, names, tmp_path))  # fmt: skip
+    strict = runner.invoke(
+        app,
+        ["index", str(DATA / "catalog_with_errors.jsonl"), "--no-progress", "--strict"],
+        env=env_for(es_url, names, tmp_path),
+    )
     assert strict.exit_code == 1
 
 
 @pytest.mark.es
 def test_events_import(es_url: str, es: Elasticsearch, names: IndexNames, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["events", "import", str(DATA / "events.jsonl"), "--no-progress"], env=env_for(es_url, names, tmp_path))
+    result = runner.invoke(
+        app, ["events", "import", str(DATA / "events.jsonl"), "--no-progress"], env=env_for(es_url, names, tmp_path)
+    )
     assert result.exit_code == 0, result.output
     assert "events: 26 stored, 0 already present, 0 rejected" in result.output
 
@@ -49,7 +58,9 @@ def test_events_import(es_url: str, es: Elasticsearch, names: IndexNames, tmp_pa
 def test_clear_errors_without_engine_or_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["index", str(DATA / "catalog.jsonl")], env=env_for(None, None, tmp_path))
     assert result.exit_code == 1 and "set ELASTICSEARCH_URL, or run `tandem up`" in result.output
-    result = runner.invoke(app, ["index", str(tmp_path / "nope.csv")], env=env_for("http://127.0.0.1:1", None, tmp_path))
+    result = runner.invoke(
+        app, ["index", str(tmp_path / "nope.csv")], env=env_for("http://127.0.0.1:1", None, tmp_path)
+    )
     assert result.exit_code == 1 and "nope.csv: no such file" in result.output
 
 
@@ -58,8 +69,18 @@ def test_up_starts_engine_indexes_serves_and_stops_on_ctrl_c(tmp_path: Path) -> 
     port = free_port()
     env = {**os.environ, **env_for(None, None, tmp_path), "PYTHONUNBUFFERED": "1"}
     env.pop("ELASTICSEARCH_URL")
-    command = [sys.executable, "-m", "api.cli", "up", "--catalog", str(DATA / "catalog.jsonl"),
-               "--events", str(DATA / "events.jsonl"), "--port", str(port)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "api.cli",
+        "up",
+        "--catalog",
+        str(DATA / "catalog.jsonl"),
+        "--events",
+        str(DATA / "events.jsonl"),
+        "--port",
+        str(port),
+    ]
     log = open(tmp_path / "up.log", "w+")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -10,13 +10,27 @@ from indexer.errors import RowValidationError
 
 def test_valid_row_is_normalised() -> None:
     doc = validate_item(
-        {"id": 42, "title": " Tea Mug ", "category": "Kitchen", "tags": '["tea", "mug"]', "price": "9.50",
-         "created_at": "2026-01-02T03:04:05+02:00", "popularity": 3, "colour": "blue"}  # fmt: skip
+        {
+            "id": 42,
+            "title": " Tea Mug ",
+            "category": "Kitchen",
+            "tags": '["tea", "mug"]',
+            "price": "9.50",
+            "created_at": "2026-01-02T03:04:05+02:00",
+            "popularity": 3,
+            "colour": "blue",
+        }
     )
     assert doc == {
-        "id": "42", "title": "Tea Mug", "category": ["Kitchen"], "tags": ["tea", "mug"], "price": 9.5,
-        "created_at": "2026-01-02T01:04:05Z", "popularity": 3.0, "extra": {"colour": "blue"},
-    }  # fmt: skip
+        "id": "42",
+        "title": "Tea Mug",
+        "category": ["Kitchen"],
+        "tags": ["tea", "mug"],
+        "price": 9.5,
+        "created_at": "2026-01-02T01:04:05Z",
+        "popularity": 3.0,
+        "extra": {"colour": "blue"},
+    }
 
 
 def test_epoch_and_pipe_separated_values() -> None:
@@ -61,8 +75,12 @@ def test_item_text_leads_with_title() -> None:
     assert len(item_text({**doc, "description": "x" * 5000}, max_chars=100)) == 100
 
 
-@given(st.dictionaries(st.sampled_from(["id", "title", "price", "tags", "category", "created_at", "other"]),
-                       st.none() | st.text() | st.integers() | st.floats() | st.lists(st.text())))  # fmt: skip
+@given(
+    st.dictionaries(
+        st.sampled_from(["id", "title", "price", "tags", "category", "created_at", "other"]),
+        st.none() | st.text() | st.integers() | st.floats() | st.lists(st.text()),
+    )
+)
 def test_validation_either_accepts_or_names_a_field(row: dict) -> None:
     try:
         doc = validate_item(row)

@@ -27,11 +27,22 @@ def test_every_good_row_indexed_and_every_bad_row_reported(
 ) -> None:
     report = load(es, DATA / "catalog_with_errors.jsonl", encoder, names, tmp_path)
     assert report.accepted == 6
-    assert {(r.line, r.field) for r in report.rejects} == {(3, "title"), (4, None), (5, "price"), (7, "id"), (8, "created_at"), (10, None)}
+    assert {(r.line, r.field) for r in report.rejects} == {
+        (3, "title"),
+        (4, None),
+        (5, "price"),
+        (7, "id"),
+        (8, "created_at"),
+        (10, None),
+    }
     assert es.count(index=names.items)["count"] == 6
     rejects = [json.loads(line) for line in Path(report.rejects_path or "").read_text().splitlines()]
     assert {r["line"] for r in rejects} == {3, 4, 5, 7, 8, 10} and all(r["reason"] for r in rejects)
-    summary = json.loads(Path(report.rejects_path or "").with_name(Path(report.rejects_path or "").name.replace(".rejects.jsonl", ".summary.json")).read_text())
+    summary = json.loads(
+        Path(report.rejects_path or "")
+        .with_name(Path(report.rejects_path or "").name.replace(".rejects.jsonl", ".summary.json"))
+        .read_text()
+    )
     assert summary["accepted"] == 6 and summary["rejected"] == 6
     stored = es.get(index=names.items, id="t01")["_source"]
     assert len(stored["text_vector"]) == encoder.dim and stored["category"] == ["Kitchen"]
@@ -87,6 +98,8 @@ def test_events_import_is_idempotent(es: Elasticsearch, names: IndexNames, tmp_p
     assert (again.accepted, again.duplicates) == (0, 26)
     assert es.count(index=names.events)["count"] == 26
     bad = tmp_path / "bad.csv"
-    bad.write_text("user_id,item_id,type,timestamp\nu1,i1,click,2026-01-01T00:00:00Z\nu1,i1,teleport,2026-01-01T00:00:00Z\n")
+    bad.write_text(
+        "user_id,item_id,type,timestamp\nu1,i1,click,2026-01-01T00:00:00Z\nu1,i1,teleport,2026-01-01T00:00:00Z\n"
+    )
     report = import_events(es, str(bad), names, CFG, progress=False)
     assert report.accepted == 1 and [(r.line, r.field) for r in report.rejects] == [(3, "type")]

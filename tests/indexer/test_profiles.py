@@ -48,7 +48,9 @@ def test_views_count_but_recent_is_capped() -> None:
 
 @pytest.mark.es
 def test_concurrent_updates_lose_nothing(es: Elasticsearch, names: IndexNames) -> None:
-    batches = [[{**ev("i1", "click", 1 + (t * 5 + j) % 28), "event_id": f"e{t}-{j}"} for j in range(5)] for t in range(6)]
+    batches = [
+        [{**ev("i1", "click", 1 + (t * 5 + j) % 28), "event_id": f"e{t}-{j}"} for j in range(5)] for t in range(6)
+    ]
     errors: list[BaseException] = []
 
     def worker(batch: list[dict]) -> None:

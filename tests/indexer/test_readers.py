@@ -41,7 +41,10 @@ def test_csv_line_numbers_follow_multiline_cells(tmp_path: Path) -> None:
 
 def test_parquet_and_gzip(tmp_path: Path) -> None:
     pq.write_table(pa.table({"id": ["a", "b"], "price": [1.5, None]}), tmp_path / "c.parquet")
-    assert [r.data for r in read_records(tmp_path / "c.parquet")] == [{"id": "a", "price": 1.5}, {"id": "b", "price": None}]
+    assert [r.data for r in read_records(tmp_path / "c.parquet")] == [
+        {"id": "a", "price": 1.5},
+        {"id": "b", "price": None},
+    ]
     with gzip.open(tmp_path / "c.jsonl.gz", "wt") as fh:
         fh.write('{"id": "z"}\n')
     assert [r.data for r in read_records(tmp_path / "c.jsonl.gz")] == [{"id": "z"}]

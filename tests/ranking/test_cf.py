@@ -25,14 +25,12 @@ def planted_events() -> list[dict]:
         items = rng.choice(PER_CLUSTER, size=8, replace=False) + cluster * PER_CLUSTER
         noise = rng.integers(N_CLUSTERS * PER_CLUSTER)
         for t, item in enumerate([*items, noise]):
-            events.append({"user_id": f"u{user}", "item_id": str(int(item)), "type": "like",
-                           "timestamp": float(t)})
+            events.append({"user_id": f"u{user}", "item_id": str(int(item)), "type": "like", "timestamp": float(t)})
     return events
 
 
 def likes(pairs: dict[str, str]) -> list[dict]:
-    return [{"user_id": u, "item_id": i, "type": "like", "timestamp": 0.0}
-            for u, items in pairs.items() for i in items]
+    return [{"user_id": u, "item_id": i, "type": "like", "timestamp": 0.0} for u, items in pairs.items() for i in items]
 
 
 def test_itemcf_cosine_matches_hand_computation() -> None:
@@ -43,9 +41,11 @@ def test_itemcf_cosine_matches_hand_computation() -> None:
 
 
 def test_itemcf_weighted_is_cosine_of_weight_vectors() -> None:
-    events = [{"user_id": "A", "item_id": "1", "type": "purchase", "timestamp": 0},
-              {"user_id": "A", "item_id": "2", "type": "click", "timestamp": 0},
-              {"user_id": "B", "item_id": "2", "type": "click", "timestamp": 0}]
+    events = [
+        {"user_id": "A", "item_id": "1", "type": "purchase", "timestamp": 0},
+        {"user_id": "A", "item_id": "2", "type": "click", "timestamp": 0},
+        {"user_id": "B", "item_id": "2", "type": "click", "timestamp": 0},
+    ]
     sims = dict(ItemCF().fit(events).similar_items("1", k=5))
     assert sims["2"] == pytest.approx(3 * 1 / (3 * np.sqrt(2)))
 
@@ -66,8 +66,7 @@ def test_swing_penalises_tight_circles() -> None:
     assert dict(model.similar_items("x", 3))["y"] > dict(model.similar_items("a", 3))["b"]
 
 
-@pytest.mark.parametrize("model", [ItemCF(), Swing(), ALS(factors=8, iterations=10)],
-                         ids=["itemcf", "swing", "als"])
+@pytest.mark.parametrize("model", [ItemCF(), Swing(), ALS(factors=8, iterations=10)], ids=["itemcf", "swing", "als"])
 def test_recovers_planted_clusters(model: CandidateSource, planted_events: list[dict]) -> None:
     model.fit(planted_events)
     for item in ("0", "20", "40"):
@@ -105,11 +104,12 @@ def test_not_fitted_raises(cls: type[CandidateSource]) -> None:
         cls().recommend([("1", 1.0)], k=3)
 
 
-@pytest.mark.parametrize("model", [Popularity(), ItemCF(n_neighbors=5), Swing(alpha=2.0),
-                                   ALS(factors=4, iterations=3)],
-                         ids=["popularity", "itemcf", "swing", "als"])
-def test_save_load_round_trip(model: CandidateSource, planted_events: list[dict],
-                              tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "model",
+    [Popularity(), ItemCF(n_neighbors=5), Swing(alpha=2.0), ALS(factors=4, iterations=3)],
+    ids=["popularity", "itemcf", "swing", "als"],
+)
+def test_save_load_round_trip(model: CandidateSource, planted_events: list[dict], tmp_path: Path) -> None:
     model.fit(planted_events)
     model.save(tmp_path / "m")
     loaded = type(model).load(tmp_path / "m")

@@ -22,16 +22,25 @@ def ev(kind: str, value: float | None = None, ts: object = 0.0) -> dict:
     return event
 
 
-@pytest.mark.parametrize(("kind", "weight"), [("view", 0.25), ("click", 1.0), ("add_to_cart", 2.0),
-                                              ("purchase", 3.0), ("like", 2.0), ("dislike", -2.0)])
+@pytest.mark.parametrize(
+    ("kind", "weight"),
+    [("view", 0.25), ("click", 1.0), ("add_to_cart", 2.0), ("purchase", 3.0), ("like", 2.0), ("dislike", -2.0)],
+)
 def test_default_type_weights(kind: str, weight: float) -> None:
     assert event_weight(ev(kind)) == weight
 
 
-@pytest.mark.parametrize(("value", "weight", "positive"), [
-    (5.0, 2.0, True), (4.0, 1.0, True), (3.5, 0.0, False), (2.5, 0.0, False),
-    (2.0, -1.0, False), (0.5, -2.5, False),
-])
+@pytest.mark.parametrize(
+    ("value", "weight", "positive"),
+    [
+        (5.0, 2.0, True),
+        (4.0, 1.0, True),
+        (3.5, 0.0, False),
+        (2.5, 0.0, False),
+        (2.0, -1.0, False),
+        (0.5, -2.5, False),
+    ],
+)
 def test_rating_mapping_around_thresholds(value: float, weight: float, positive: bool) -> None:
     assert event_weight(ev("rating", value)) == pytest.approx(weight)
     assert is_positive(ev("rating", value)) is positive

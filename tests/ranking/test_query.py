@@ -32,14 +32,21 @@ def test_filters_apply_to_bm25_and_as_knn_prefilter() -> None:
 
 def test_without_vector_or_weight_only_bm25() -> None:
     assert len(search_body("x", None, Filters(), RetrievalConfig(), 5)["query"]["bool"]["should"]) == 1
-    assert len(search_body("x", [1.0], Filters(), RetrievalConfig(knn_text_weight=0), 5)["query"]["bool"]["should"]) == 1
+    assert (
+        len(search_body("x", [1.0], Filters(), RetrievalConfig(knn_text_weight=0), 5)["query"]["bool"]["should"]) == 1
+    )
 
 
 def test_popular_body_weights_popularity_and_freshness() -> None:
-    functions = popular_body(Filters(), RetrievalConfig(freshness_scale_days=30), 10)["query"]["function_score"]["functions"]
+    functions = popular_body(Filters(), RetrievalConfig(freshness_scale_days=30), 10)["query"]["function_score"][
+        "functions"
+    ]
     assert functions[0]["field_value_factor"]["field"] == "popularity"
     assert functions[1]["gauss"]["created_at"]["scale"] == "30d"
-    assert "function_score" not in popular_body(Filters(), RetrievalConfig(popularity_weight=0, freshness_weight=0), 5)["query"]
+    assert (
+        "function_score"
+        not in popular_body(Filters(), RetrievalConfig(popularity_weight=0, freshness_weight=0), 5)["query"]
+    )
 
 
 @given(st.text(min_size=1, max_size=200))
@@ -51,22 +58,35 @@ def test_user_text_only_reaches_multi_match(text: str) -> None:
 
 
 def test_feed_body_names_every_personal_clause_and_excludes() -> None:
-    personal = Personal(vector=[0.1, 0.2], categories={"Tea": 1.0, "Mugs": 0.5}, brands={"Leafy": 1.0},
-                        cf={"i9": 1.0, "i7": 0.4}, exclude_ids=("bought",))  # fmt: skip
+    personal = Personal(
+        vector=[0.1, 0.2],
+        categories={"Tea": 1.0, "Mugs": 0.5},
+        brands={"Leafy": 1.0},
+        cf={"i9": 1.0, "i7": 0.4},
+        exclude_ids=("bought",),
+    )
     body = feed_body(personal, Filters(category=("Kitchen",)), RetrievalConfig(cf_weight=2.0), size=20)
     query = body["query"]["bool"]
     names = [c.get("knn", c.get("bool", c.get("function_score", {}))).get("_name") for c in query["should"]]
     assert names == ["knn_user", "affinity_category", "affinity_brand", "cf", "popular_fresh"]
     assert query["must_not"] == [{"ids": {"values": ["bought"]}}] and query["minimum_should_match"] == 1
     cf = query["should"][3]["bool"]
-    assert cf["boost"] == 2.0 and cf["should"][1] == {"constant_score": {"filter": {"ids": {"values": ["i7"]}}, "boost": 0.4}}
+    assert cf["boost"] == 2.0 and cf["should"][1] == {
+        "constant_score": {"filter": {"ids": {"values": ["i7"]}}, "boost": 0.4}
+    }
     knn = query["should"][0]["knn"]
     assert knn["field"] == "item_vector" and knn["filter"]["bool"]["must_not"] == [{"ids": {"values": ["bought"]}}]
 
 
 def test_personalised_search_keeps_text_as_must() -> None:
-    body = personalise_search(search_body("tea", [0.0], Filters(), RetrievalConfig(), 10), Personal(vector=[1.0], categories={"Tea": 1.0}),
-                              RetrievalConfig())  # fmt: skip
+    body = personalise_search(
+        search_body("tea", [0.0], Filters(), RetrievalConfig(), 10),
+        Personal(vector=[1.0], categories={"Tea": 1.0}),
+        RetrievalConfig(),
+    )
     query = body["query"]["bool"]
-    assert [c["multi_match"]["_name"] if "multi_match" in c else c["knn"]["_name"] for c in query["must"][0]["bool"]["should"]] == ["bm25", "knn_text"]
+    assert [
+        c["multi_match"]["_name"] if "multi_match" in c else c["knn"]["_name"]
+        for c in query["must"][0]["bool"]["should"]
+    ] == ["bm25", "knn_text"]
     assert [c.get("knn", c.get("bool", {})).get("_name") for c in query["should"]] == ["knn_user", "affinity_category"]

@@ -16,8 +16,11 @@ from ranking.stages import Filters, Query
 
 
 def test_fuse_is_a_convex_combination_of_minmaxed_scores() -> None:
-    cands = [Candidate("a", 0, {"bm25": 10.0, "knn_text": 0.6}), Candidate("b", 0, {"bm25": 0.0, "knn_text": 0.9}),
-             Candidate("c", 0, {"bm25": 5.0, "knn_text": 0.75})]  # fmt: skip
+    cands = [
+        Candidate("a", 0, {"bm25": 10.0, "knn_text": 0.6}),
+        Candidate("b", 0, {"bm25": 0.0, "knn_text": 0.9}),
+        Candidate("c", 0, {"bm25": 5.0, "knn_text": 0.75}),
+    ]
     assert [(c.item_id, round(c.score, 3)) for c in fuse(cands, 0.5)] == [("a", 0.5), ("b", 0.5), ("c", 0.5)]
     assert [c.item_id for c in fuse(cands, 0.9)] == ["a", "c", "b"]
     assert [c.item_id for c in fuse(cands, 0.1)] == ["b", "c", "a"]
@@ -37,8 +40,15 @@ def items(es: Elasticsearch, encoder: TextEncoder, names: IndexNames, catalog_pa
 
 
 @pytest.mark.es
-@pytest.mark.parametrize(("text", "expected"), [("espresso machine", "t01"), ("trail running shoes", "t06"),
-                                                ("noise cancelling headphones", "t12"), ("a book about birds", "t19")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("espresso machine", "t01"),
+        ("trail running shoes", "t06"),
+        ("noise cancelling headphones", "t12"),
+        ("a book about birds", "t19"),
+    ],
+)
 def test_hybrid_search_finds_the_matching_item_first(
     es: Elasticsearch, encoder: TextEncoder, items: IndexNames, text: str, expected: str
 ) -> None:
@@ -49,12 +59,16 @@ def test_hybrid_search_finds_the_matching_item_first(
 
 @pytest.mark.es
 def test_knn_finds_what_bm25_cannot(es: Elasticsearch, encoder: TextEncoder, items: IndexNames) -> None:
-    found = HybridRetriever(es, items.items, encoder, RetrievalConfig()).retrieve(Query(text="sleep outdoors in the cold"), k=3)
+    found = HybridRetriever(es, items.items, encoder, RetrievalConfig()).retrieve(
+        Query(text="sleep outdoors in the cold"), k=3
+    )
     assert "t22" in [c.item_id for c in found]  # the down sleeping bag: no shared stem with "cold"/"outdoors"
 
 
 @pytest.mark.es
-def test_filters_and_exclusions_hold_for_both_clauses(es: Elasticsearch, encoder: TextEncoder, items: IndexNames) -> None:
+def test_filters_and_exclusions_hold_for_both_clauses(
+    es: Elasticsearch, encoder: TextEncoder, items: IndexNames
+) -> None:
     retriever = HybridRetriever(es, items.items, encoder, RetrievalConfig())
     filters = Filters(category=("shoes",), price_max=100.0, exclude_ids=("t07",))
     found = retriever.retrieve(Query(text="running", filters=filters), k=10)
@@ -67,5 +81,7 @@ def test_popular_retriever_prefers_popular_and_fresh(es: Elasticsearch, items: I
     found = PopularRetriever(es, items.items, RetrievalConfig(freshness_weight=0)).retrieve(Query(), k=30)
     popularity = [c.item.get("popularity", 0) for c in found]
     assert popularity == sorted(popularity, reverse=True)
-    kitchen = PopularRetriever(es, items.items, RetrievalConfig()).retrieve(Query(filters=Filters(category=("kitchen",))), k=30)
+    kitchen = PopularRetriever(es, items.items, RetrievalConfig()).retrieve(
+        Query(filters=Filters(category=("kitchen",))), k=30
+    )
     assert {c.item_id for c in kitchen} == {"t01", "t02", "t03", "t04", "t05"}

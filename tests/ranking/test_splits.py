@@ -14,8 +14,14 @@ def like(user: str, item: str, ts: float, kind: str = "like") -> dict:
 
 
 def test_last_positives_held_out_and_later_events_removed() -> None:
-    events = [like("u", "a", 1), like("u", "b", 2), like("u", "v0", 3, "view"),
-              like("u", "c", 4), like("u", "v1", 5, "view"), like("u", "d", 6)]
+    events = [
+        like("u", "a", 1),
+        like("u", "b", 2),
+        like("u", "v0", 3, "view"),
+        like("u", "c", 4),
+        like("u", "v1", 5, "view"),
+        like("u", "d", 6),
+    ]
     train, holdout = temporal_split(events, n_holdout=2)
     assert [e["item_id"] for e in train] == ["a", "b", "v0"]
     assert holdout == {"u": {"c", "d"}}
@@ -35,15 +41,18 @@ def test_ties_at_cutoff_are_dropped_not_leaked() -> None:
 
 
 def test_items_already_in_train_are_not_targets() -> None:
-    events = [like("u", "a", 1), like("u", "b", 2, "view"), like("u", "b", 3, "purchase"),
-              like("u", "c", 4)]
+    events = [like("u", "a", 1), like("u", "b", 2, "view"), like("u", "b", 3, "purchase"), like("u", "c", 4)]
     train, holdout = temporal_split(events, n_holdout=2)
     assert holdout == {"u": {"c"}}
 
 
 event_lists = st.lists(
-    st.tuples(st.sampled_from("uvw"), st.integers(0, 9), st.integers(0, 30),
-              st.sampled_from(["view", "click", "like", "dislike"])),
+    st.tuples(
+        st.sampled_from("uvw"),
+        st.integers(0, 9),
+        st.integers(0, 30),
+        st.sampled_from(["view", "click", "like", "dislike"]),
+    ),
     max_size=80,
 )
 

@@ -1,0 +1,74 @@
+"""Reading back what the indexer stored (items with text vectors, events), and writing item vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from elasticsearch import Elasticsearch, helpers
+from tqdm import tqdm
+
+from indexer.config import IndexerConfig
+from indexer.errors import BulkLoadError
+from indexer.load import bulk_actions
+
+EVENT_FIELDS = ["user_id", "item_id", "type", "value", "@timestamp"]
+
+
+def read_items(es: Elasticsearch, index: str) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Every item (without vectors) and its text vector, in one scan.
+
+    Returns:
+        (items, text_vectors of shape (len(items), text_dim)).
+    """
+    items, vectors = [], []
+    query = {"query": {"match_all": {}}}
+    for hit in helpers.scan(es, index=index, query=query, size=1000, source_excludes=["item_vector"]):
+        source = hit["_source"]
+        vectors.append(source.pop("text_vector"))
+        items.append(source)
+    return items, np.asarray(vectors, dtype=np.float32).reshape(len(items), -1)
+
+
+def read_events(es: Elasticsearch, index: str) -> list[dict[str, Any]]:
+    """Every stored event (the fields training needs), oldest first."""
+    if not es.indices.exists(index=index):
+        return []
+    query = {"query": {"match_all": {}}}
+    events = [
+        hit["_source"] for hit in helpers.scan(es, index=index, query=query, size=5000, source_includes=EVENT_FIELDS)
+    ]
+    events.sort(key=lambda e: e["@timestamp"])
+    return events
+
+
+def _updates(index: str, items: Sequence[Mapping[str, Any]], vectors: np.ndarray) -> Iterator[dict[str, Any]]:
+    for item, vector in zip(items, vectors):
+        yield {"_op_type": "update", "_index": index, "_id": item["id"], "doc": {"item_vector": vector.tolist()}}
+
+
+def write_item_vectors(
+    es: Elasticsearch,
+    index: str,
+    items: Sequence[Mapping[str, Any]],
+    vectors: np.ndarray,
+    cfg: IndexerConfig,
+    *,
+    progress: bool = True,
+) -> int:
+    """Write `item_vector` in place (partial updates); every per-item result is checked.
+
+    Raises:
+        BulkLoadError: some items were not updated; `failed` holds their results.
+    """
+    failed = []
+    with tqdm(total=len(items), unit="item", desc="item vectors", disable=not progress) as bar:
+        for ok, result in bulk_actions(es, _updates(index, items, vectors), cfg):
+            bar.update(1)
+            if not ok:
+                failed.append(result["update"])
+    es.indices.refresh(index=index)
+    if failed:
+        raise BulkLoadError(f"item_vector not written in {index}", failed)
+    return len(items)

@@ -1,0 +1,38 @@
+"""The trained components a model version holds, and how each is loaded for serving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ranking.cf import CandidateSource, ItemCF, Swing
+from ranking.registry import ModelRegistry
+from ranking.two_tower import TwoTowerModel
+
+TOWERS = "towers"
+CF = "cf"
+COMPONENTS = (TOWERS, CF)
+CF_SOURCES: dict[str, type[CandidateSource]] = {"swing": Swing, "itemcf": ItemCF}
+
+
+def load_towers(path: Path) -> TwoTowerModel:
+    """Loader for HotModel: the towers component of a version directory."""
+    return TwoTowerModel.load(path)
+
+
+def save_cf(model: CandidateSource, source: str, path: Path) -> None:
+    model.save(path)
+    (path / "source.txt").write_text(source + "\n")
+
+
+def load_cf(path: Path) -> CandidateSource:
+    """Loader for HotModel: the cf component (Swing or ItemCF, as saved)."""
+    source = (path / "source.txt").read_text().strip()
+    return CF_SOURCES[source].load(path)
+
+
+def current_towers(registry: ModelRegistry) -> TwoTowerModel | None:
+    """The published two-tower model, or None before the first training."""
+    current = registry.current_dir()
+    if current is None or not (current / TOWERS).is_dir():
+        return None
+    return load_towers(current / TOWERS)
