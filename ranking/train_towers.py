@@ -2,8 +2,8 @@
 
 An example is (the user's history strictly before a positive event, that event's item):
 exactly what the user tower sees at serving time, so nothing from the future leaks into a
-user vector. Early stopping watches Recall@k on a time split carved out of the training
-events, never the test hold-out.
+user vector. Early stopping watches NDCG@10 (or Recall@k, `stop_metric`) on a time split
+carved out of the training events, never the test hold-out.
 """
 
 from __future__ import annotations
@@ -220,6 +220,36 @@ class _Trainer:
             feats.item_id = torch.where(drop, torch.zeros_like(feats.item_id), feats.item_id)
         return feats
 
+    def _softmax_loss(self, user: torch.Tensor, target: torch.Tensor, target_v: torch.Tensor,
+                      neg: torch.Tensor) -> torch.Tensor:
+        """Sampled softmax over in-batch positives, per-row negatives and (mixed negative
+        sampling) `n_uniform_negatives` catalog items shared by the batch.
+
+        logQ subtracts the log of each candidate's expected count in the candidate set,
+        b * p_positive(item) + n_uniform / n_items, so that the two proposal distributions
+        are corrected consistently.
+        """
+        cfg, dev, tau = self.cfg, self.device, self.cfg.temperature
+        b = len(target)
+        same = (target[:, None] == target[None, :]) & ~torch.eye(b, dtype=torch.bool, device=dev)
+        candidates, logits = [target], [(user @ target_v.T).masked_fill(same, -1e4)]  # (B, B)
+        if cfg.n_uniform_negatives:
+            uniform = torch.as_tensor(self.rng.integers(0, len(self.log_q),
+                                                        cfg.n_uniform_negatives), device=dev)
+            uniform_v = self.model.item_tower(self._id_dropout(self.feats.subset(uniform)))
+            candidates.append(uniform)
+            logits.append((user @ uniform_v.T).masked_fill(
+                uniform[None, :] == target[:, None], -1e4))  # (B, n_uniform)
+        if cfg.logq_correction:
+            log_q = self.log_q + math.log(b)  # (n_items,)
+            if cfg.n_uniform_negatives:
+                log_q = torch.logaddexp(log_q, torch.full_like(
+                    log_q, math.log(cfg.n_uniform_negatives / len(log_q))))
+            logits = [part - tau * log_q[rows][None, :]
+                      for rows, part in zip(candidates, logits, strict=True)]
+        all_logits = torch.cat([logits[0], neg, *logits[1:]], dim=1) / tau
+        return F.cross_entropy(all_logits, torch.arange(b, device=dev))
+
     def step(self, batch: np.ndarray) -> torch.Tensor:
         """Loss of one batch of example numbers (model in train mode)."""
         cfg, ex, dev = self.cfg, self.examples, self.device
@@ -246,28 +276,7 @@ class _Trainer:
         neg = neg.masked_fill(negs == target[:, None], -1e4 if cfg.loss != "pairwise" else -1.0)
         tau = cfg.temperature
         if cfg.loss == "softmax":
-            logits = user @ target_v.T  # (B, B) in-batch candidates
-            same = (target[:, None] == target[None, :]) & ~torch.eye(b, dtype=torch.bool,
-                                                                     device=dev)
-            parts = [logits.masked_fill(same, -1e4), neg]
-            n_uniform = cfg.n_uniform_negatives
-            # expected count of each item among the candidates: b draws from the positive
-            # distribution (in-batch) plus n_uniform uniform draws over the catalog
-            log_q = torch.logaddexp(self.log_q + math.log(b),
-                                    torch.full_like(self.log_q, math.log(max(n_uniform, 1e-30)
-                                                                         / len(self.log_q))))
-            if cfg.logq_correction:
-                parts[0] = parts[0] - tau * log_q[target][None, :]
-            if n_uniform:
-                uniform = torch.as_tensor(self.rng.integers(0, len(self.log_q), n_uniform),
-                                          device=dev)  # (n_uniform,)
-                uni_logits = user @ self.model.item_tower(self._id_dropout(
-                    self.feats.subset(uniform))).T  # (B, n_uniform)
-                if cfg.logq_correction:
-                    uni_logits = uni_logits - tau * log_q[uniform][None, :]
-                parts.append(uni_logits.masked_fill(uniform[None, :] == target[:, None], -1e4))
-            logits = torch.cat(parts, dim=1) / tau
-            return F.cross_entropy(logits, torch.arange(b, device=dev))
+            return self._softmax_loss(user, target, target_v, neg)
         if cfg.loss == "listwise":
             logits = torch.cat([pos[:, None], neg], dim=1) / tau  # (B, 1 + n)
             return F.cross_entropy(logits, torch.zeros(b, dtype=torch.long, device=dev))
@@ -379,8 +388,9 @@ def train_towers(events: Sequence[Event], items: Sequence[Mapping[str, Any]],
         device: torch device; default "cpu".
 
     Returns:
-        (model on cpu in eval mode, metrics dict: best_epoch, losses, validation recalls,
-        examples_per_s, timings).
+        (model on cpu in eval mode, metrics dict: best_epoch, losses, per-epoch validation
+        NDCG@10 / Recall@eval_k, examples_per_s, timings; `validation: "skipped"` when the
+        validation split came out empty and `cfg.epochs` were trained without stopping).
 
     Example:
         >>> model, metrics = train_towers(events, items, vectors, TowerConfig(epochs=2))  # doctest: +SKIP
