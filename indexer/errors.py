@@ -73,3 +73,15 @@ class NothingToIndexError(IndexerError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.path, self.rejected))
+
+
+class ProfileUpdateError(IndexerError):
+    """A profile could not be written after repeated concurrent-update conflicts."""
+
+    def __init__(self, user_id: str, attempts: int) -> None:
+        super().__init__(f"profile of user {user_id!r} not updated after {attempts} conflicting attempts")
+        self.user_id = user_id
+        self.attempts = attempts
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.user_id, self.attempts))

@@ -21,7 +21,7 @@ from typing import Any
 
 from elasticsearch import ConflictError, Elasticsearch
 
-from indexer.errors import IndexerError
+from indexer.errors import ProfileUpdateError
 from indexer.load import ensure_index
 from indexer.mappings import IndexNames, index_body
 from indexer.values import iso, parse_timestamp
@@ -32,18 +32,6 @@ logger = logging.getLogger(__name__)
 MAX_RECENT = 100  # interactions kept for the user tower
 MAX_SET = 1000  # items kept per exclusion/seen set
 SECONDS_PER_DAY = 86_400.0
-
-
-class ProfileUpdateError(IndexerError):
-    """A profile could not be written after repeated concurrent-update conflicts."""
-
-    def __init__(self, user_id: str, attempts: int) -> None:
-        super().__init__(f"profile of user {user_id!r} not updated after {attempts} conflicting attempts")
-        self.user_id = user_id
-        self.attempts = attempts
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.user_id, self.attempts))
 
 
 def empty_profile(user_id: str) -> dict[str, Any]:
