@@ -78,15 +78,18 @@ def top_m_per_row(matrix: sp.csr_matrix, m: int) -> sp.csr_matrix:
         data.append(vals)
         indptr.append(indptr[-1] + len(vals))
     return sp.csr_matrix(
-        (np.concatenate(data) if data else np.zeros(0, np.float32),
-         np.concatenate(indices) if indices else np.zeros(0, np.int32),
-         np.asarray(indptr)),
+        (
+            np.concatenate(data) if data else np.zeros(0, np.float32),
+            np.concatenate(indices) if indices else np.zeros(0, np.int32),
+            np.asarray(indptr),
+        ),
         shape=matrix.shape,
     )
 
 
-def top_k(scores: np.ndarray, item_ids: Sequence[str], k: int, exclude: Iterable[int] = (),
-          positive_only: bool = False) -> Scored:
+def top_k(
+    scores: np.ndarray, item_ids: Sequence[str], k: int, exclude: Iterable[int] = (), positive_only: bool = False
+) -> Scored:
     """Best k (item_id, score) pairs of a dense score vector; ties broken by item index."""
     scores = scores.astype(np.float64, copy=True)
     excluded = np.fromiter(exclude, dtype=np.int64)
@@ -119,12 +122,16 @@ class CandidateSource(ABC):
         matrix, _, item_ids = interaction_matrix(train_events, self.interaction_config)
         self._set_items(item_ids)
         self._fit(matrix)
-        logger.info("%s fitted on %d users x %d items (%d interactions)",
-                    self.name, matrix.shape[0], matrix.shape[1], matrix.nnz)
+        logger.info(
+            "%s fitted on %d users x %d items (%d interactions)",
+            self.name,
+            matrix.shape[0],
+            matrix.shape[1],
+            matrix.nnz,
+        )
         return self
 
-    def recommend(self, user_history: History, k: int = 10,
-                  exclude: Iterable[Hashable] = frozenset()) -> Scored:
+    def recommend(self, user_history: History, k: int = 10, exclude: Iterable[Hashable] = frozenset()) -> Scored:
         """Top-k items for a user described by (item_id, weight) pairs, best first.
 
         Unknown history items are ignored; excluded ids never appear. Sources that only
@@ -161,8 +168,12 @@ class CandidateSource(ABC):
         """Write `config.json` and `arrays.npz` into directory `path` (created if needed)."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        config = {"class": self.name, "params": self._params(), "item_ids": self.item_ids,
-                  "interaction_config": self.interaction_config.model_dump(mode="json")}
+        config = {
+            "class": self.name,
+            "params": self._params(),
+            "item_ids": self.item_ids,
+            "interaction_config": self.interaction_config.model_dump(mode="json"),
+        }
         (path / "config.json").write_text(json.dumps(config))
         np.savez(path / "arrays.npz", **self._arrays())
 
@@ -180,15 +191,13 @@ class CandidateSource(ABC):
         except (OSError, ValueError) as exc:
             raise ModelLoadError(str(config_path), f"cannot read model config: {exc}") from exc
         if config.get("class") != cls.name:
-            raise ModelLoadError(str(config_path),
-                                 f"expected a {cls.name} model, found {config.get('class')!r}")
+            raise ModelLoadError(str(config_path), f"expected a {cls.name} model, found {config.get('class')!r}")
         try:
             with np.load(arrays_path, allow_pickle=False) as npz:
                 arrays = {name: npz[name] for name in cls._array_names}
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise ModelLoadError(str(arrays_path), f"cannot read model arrays: {exc}") from exc
-        model = cls(interaction_config=InteractionConfig(**config["interaction_config"]),
-                    **config["params"])
+        model = cls(interaction_config=InteractionConfig(**config["interaction_config"]), **config["params"])
         model._set_items(config["item_ids"])
         model._restore(arrays)
         return model
@@ -257,8 +266,7 @@ class _NeighbourSource(CandidateSource):
 
     _array_names = ("data", "indices", "indptr", "shape")
 
-    def __init__(self, interaction_config: InteractionConfig | None = None,
-                 n_neighbors: int = 100) -> None:
+    def __init__(self, interaction_config: InteractionConfig | None = None, n_neighbors: int = 100) -> None:
         super().__init__(interaction_config)
         if n_neighbors <= 0:
             raise ValueError(f"n_neighbors must be positive, got {n_neighbors}")
@@ -275,12 +283,17 @@ class _NeighbourSource(CandidateSource):
 
     def _arrays(self) -> dict[str, np.ndarray]:
         assert self._sim is not None
-        return {"data": self._sim.data, "indices": self._sim.indices,
-                "indptr": self._sim.indptr, "shape": np.asarray(self._sim.shape)}
+        return {
+            "data": self._sim.data,
+            "indices": self._sim.indices,
+            "indptr": self._sim.indptr,
+            "shape": np.asarray(self._sim.shape),
+        }
 
     def _restore(self, arrays: Mapping[str, np.ndarray]) -> None:
-        self._sim = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
-                                  shape=tuple(int(n) for n in arrays["shape"]))
+        self._sim = sp.csr_matrix(
+            (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(int(n) for n in arrays["shape"])
+        )
 
 
 class ItemCF(_NeighbourSource):
@@ -297,8 +310,9 @@ class ItemCF(_NeighbourSource):
 
     name = "itemcf"
 
-    def __init__(self, interaction_config: InteractionConfig | None = None,
-                 n_neighbors: int = 100, binary: bool = False) -> None:
+    def __init__(
+        self, interaction_config: InteractionConfig | None = None, n_neighbors: int = 100, binary: bool = False
+    ) -> None:
         super().__init__(interaction_config, n_neighbors)
         self.binary = binary
 
@@ -335,9 +349,14 @@ class Swing(_NeighbourSource):
 
     name = "swing"
 
-    def __init__(self, interaction_config: InteractionConfig | None = None,
-                 n_neighbors: int = 100, alpha: float = 1.0, max_users_per_item: int = 200,
-                 random_state: int = 0) -> None:
+    def __init__(
+        self,
+        interaction_config: InteractionConfig | None = None,
+        n_neighbors: int = 100,
+        alpha: float = 1.0,
+        max_users_per_item: int = 200,
+        random_state: int = 0,
+    ) -> None:
         super().__init__(interaction_config, n_neighbors)
         if alpha <= 0:
             raise ValueError(f"alpha must be positive, got {alpha}")
@@ -352,7 +371,7 @@ class Swing(_NeighbourSource):
         pair_keys: set[int] = set()
         n_users = liked.shape[0]
         for item in range(liked.shape[1]):
-            users = by_item.indices[by_item.indptr[item]:by_item.indptr[item + 1]]
+            users = by_item.indices[by_item.indptr[item] : by_item.indptr[item + 1]]
             if len(users) > self.max_users_per_item:
                 users = np.sort(rng.choice(users, self.max_users_per_item, replace=False))
             if len(users) < 2:
@@ -376,9 +395,12 @@ class Swing(_NeighbourSource):
         self._sim = top_m_per_row(sim, self.n_neighbors)
 
     def _params(self) -> dict[str, Any]:
-        return {"n_neighbors": self.n_neighbors, "alpha": self.alpha,
-                "max_users_per_item": self.max_users_per_item,
-                "random_state": self.random_state}
+        return {
+            "n_neighbors": self.n_neighbors,
+            "alpha": self.alpha,
+            "max_users_per_item": self.max_users_per_item,
+            "random_state": self.random_state,
+        }
 
 
 class ALS(CandidateSource):
@@ -401,9 +423,15 @@ class ALS(CandidateSource):
     _array_names = ("item_factors",)
     _positive_only = False
 
-    def __init__(self, interaction_config: InteractionConfig | None = None, factors: int = 64,
-                 regularization: float = 0.05, alpha: float = 10.0, iterations: int = 15,
-                 random_state: int = 0) -> None:
+    def __init__(
+        self,
+        interaction_config: InteractionConfig | None = None,
+        factors: int = 64,
+        regularization: float = 0.05,
+        alpha: float = 10.0,
+        iterations: int = 15,
+        random_state: int = 0,
+    ) -> None:
         super().__init__(interaction_config)
         self.factors = factors
         self.regularization = regularization
@@ -418,14 +446,16 @@ class ALS(CandidateSource):
         confidence = matrix.copy()
         confidence.data = 1.0 + self.alpha * confidence.data
         model = AlternatingLeastSquares(
-            factors=self.factors, regularization=self.regularization, iterations=self.iterations,
-            random_state=self.random_state, num_threads=1,
+            factors=self.factors,
+            regularization=self.regularization,
+            iterations=self.iterations,
+            random_state=self.random_state,
+            num_threads=1,
         )
         model.fit(confidence.tocsr(), show_progress=False)
         factors = np.asarray(model.item_factors, dtype=np.float32)
         if not np.isfinite(factors).all():
-            raise ValueError("ALS produced non-finite item factors; lower alpha or raise "
-                             "regularization")
+            raise ValueError("ALS produced non-finite item factors; lower alpha or raise regularization")
         self._item_factors = factors
 
     def user_factor(self, history: np.ndarray) -> np.ndarray:
@@ -447,9 +477,13 @@ class ALS(CandidateSource):
         return (y @ y[idx]) / (norms * norms[idx])
 
     def _params(self) -> dict[str, Any]:
-        return {"factors": self.factors, "regularization": self.regularization,
-                "alpha": self.alpha, "iterations": self.iterations,
-                "random_state": self.random_state}
+        return {
+            "factors": self.factors,
+            "regularization": self.regularization,
+            "alpha": self.alpha,
+            "iterations": self.iterations,
+            "random_state": self.random_state,
+        }
 
     def _arrays(self) -> dict[str, np.ndarray]:
         return {"item_factors": self._item_factors}

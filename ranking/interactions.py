@@ -16,15 +16,26 @@ from pydantic import BaseModel, Field, model_validator
 
 EventType = Literal["view", "click", "add_to_cart", "purchase", "like", "dislike", "rating"]
 EVENT_TYPES: tuple[str, ...] = (
-    "view", "click", "add_to_cart", "purchase", "like", "dislike", "rating",
+    "view",
+    "click",
+    "add_to_cart",
+    "purchase",
+    "like",
+    "dislike",
+    "rating",
 )
 SECONDS_PER_DAY = 86_400.0
 
 
 def _default_weights() -> dict[str, float]:
     return {
-        "view": 0.25, "click": 1.0, "add_to_cart": 2.0, "purchase": 3.0,
-        "like": 2.0, "dislike": -2.0, "rating": 1.0,
+        "view": 0.25,
+        "click": 1.0,
+        "add_to_cart": 2.0,
+        "purchase": 3.0,
+        "like": 2.0,
+        "dislike": -2.0,
+        "rating": 1.0,
     }
 
 

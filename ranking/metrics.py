@@ -75,10 +75,7 @@ def ndcg_at_k(ranked_ids: Sequence[Hashable], relevant_or_gains: Relevance, k: i
     """
     grades = _gains(relevant_or_gains)
     top = _top_k_unique(ranked_ids, k)
-    dcg = sum(
-        (2.0 ** grades.get(item_id, 0.0) - 1.0) / math.log2(rank + 2)
-        for rank, item_id in enumerate(top)
-    )
+    dcg = sum((2.0 ** grades.get(item_id, 0.0) - 1.0) / math.log2(rank + 2) for rank, item_id in enumerate(top))
     ideal = sorted((2.0**g - 1.0 for g in grades.values()), reverse=True)[:k]
     idcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(ideal) if gain > 0)
     return dcg / idcg if idcg > 0 else 0.0

@@ -68,8 +68,15 @@ def load_movielens(directory: str | Path) -> tuple[list[dict[str, Any]], list[di
     events: list[dict[str, Any]] = []
     with (directory / "ratings.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            events.append({"user_id": row["userId"], "item_id": row["movieId"], "type": "rating",
-                           "value": float(row["rating"]), "timestamp": float(row["timestamp"])})
+            events.append(
+                {
+                    "user_id": row["userId"],
+                    "item_id": row["movieId"],
+                    "type": "rating",
+                    "value": float(row["rating"]),
+                    "timestamp": float(row["timestamp"]),
+                }
+            )
     logger.info("movielens: %d items, %d events", len(items), len(events))
     return items, events
 
@@ -108,7 +115,9 @@ def recommend_all(
 
 
 def score_rankings(
-    rankings: Mapping[Hashable, Sequence[str]], holdout: Holdout, ks: Sequence[int],
+    rankings: Mapping[Hashable, Sequence[str]],
+    holdout: Holdout,
+    ks: Sequence[int],
     ndcg_ks: Sequence[int] = (10,),
 ) -> dict[str, float]:
     """Recall@k for each k and NDCG@k for each `ndcg_ks`, averaged over held-out users."""
@@ -118,15 +127,17 @@ def score_rankings(
     return result
 
 
-def with_train_popularity(items: Sequence[Mapping[str, Any]], train_events: Sequence[Event],
-                          cfg: InteractionConfig) -> list[dict[str, Any]]:
+def with_train_popularity(
+    items: Sequence[Mapping[str, Any]], train_events: Sequence[Event], cfg: InteractionConfig
+) -> list[dict[str, Any]]:
     """Copies of `items` whose `popularity` is their positive count in `train_events` only."""
     counts = Counter(str(e["item_id"]) for e in train_events if is_positive(e, cfg))
     return [{**item, "popularity": float(counts.get(str(item["id"]), 0))} for item in items]
 
 
-def histories_and_seen(train: Sequence[Event], holdout: Holdout, cfg: InteractionConfig
-                       ) -> tuple[dict[Hashable, list[tuple[str, float, float]]], dict[Hashable, set[str]]]:
+def histories_and_seen(
+    train: Sequence[Event], holdout: Holdout, cfg: InteractionConfig
+) -> tuple[dict[Hashable, list[tuple[str, float, float]]], dict[Hashable, set[str]]]:
     """For each held-out user: their training history, and every item they touched in training
     (recommending those would be free hits, so every method excludes them)."""
     histories = user_histories(train, cfg, set(holdout))
@@ -172,16 +183,19 @@ def evaluate_offline(
     kmax = max(ks)
     popularity = Popularity(cfg).fit(train)
     if sources is None:
-        sources = {"Popularity": Popularity(cfg), "ItemCF": ItemCF(cfg), "Swing": Swing(cfg),
-                   "ALS": ALS(cfg)}
+        sources = {"Popularity": Popularity(cfg), "ItemCF": ItemCF(cfg), "Swing": Swing(cfg), "ALS": ALS(cfg)}
     results: dict[str, dict[str, float]] = {}
     for name, source in sources.items():
         start = time.perf_counter()
         source.fit(train)
         fitted = time.perf_counter() - start
         rankings = recommend_all(source, histories, seen, kmax, cfg, fallback=popularity)
-        results[name] = {**score_rankings(rankings, holdout, ks), "fit_s": fitted,
-                         "total_s": time.perf_counter() - start, "users": float(len(users))}
+        results[name] = {
+            **score_rankings(rankings, holdout, ks),
+            "fit_s": fitted,
+            "total_s": time.perf_counter() - start,
+            "users": float(len(users)),
+        }
         logger.info("%s: %s", name, results[name])
     if text_vectors is not None:
         from ranking.train_towers import rank_with_towers, train_towers
@@ -191,8 +205,11 @@ def evaluate_offline(
         model, _ = train_towers(train, train_items, text_vectors, tower_config, seed=seed)
         fitted = time.perf_counter() - start
         rankings = rank_with_towers(model, train_items, text_vectors, histories, seen, kmax)
-        results["TwoTower"] = {**score_rankings(rankings, holdout, ks), "fit_s": fitted,
-                               "total_s": time.perf_counter() - start,
-                               "users": float(len(users))}
+        results["TwoTower"] = {
+            **score_rankings(rankings, holdout, ks),
+            "fit_s": fitted,
+            "total_s": time.perf_counter() - start,
+            "users": float(len(users)),
+        }
         logger.info("TwoTower: %s", results["TwoTower"])
     return results

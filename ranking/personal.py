@@ -42,9 +42,18 @@ class UserContext:
     model versions): a new event or a new model gives a new key, so nothing stale is served.
     """
 
-    def __init__(self, es: Elasticsearch, users_index: str, items_index: str, towers: Callable[[], Loaded[Any] | None],
-                 cfg: RetrievalConfig, interactions: InteractionConfig, *, cf: Callable[[], Loaded[Any] | None] = lambda: None,
-                 cache_size: int = 10_000) -> None:  # fmt: skip
+    def __init__(
+        self,
+        es: Elasticsearch,
+        users_index: str,
+        items_index: str,
+        towers: Callable[[], Loaded[Any] | None],
+        cfg: RetrievalConfig,
+        interactions: InteractionConfig,
+        *,
+        cf: Callable[[], Loaded[Any] | None] = lambda: None,
+        cache_size: int = 10_000,
+    ) -> None:
         self.es = es
         self.users_index = users_index
         self.items_index = items_index
@@ -81,7 +90,10 @@ class UserContext:
             self._cache.move_to_end(key)
             return self._cache[key]
         recent = profile.get("recent") or []
-        parts = (self._encode(towers.model, recent) if towers else None, self._neighbours(cf.model, recent) if cf else {})
+        parts = (
+            self._encode(towers.model, recent) if towers else None,
+            self._neighbours(cf.model, recent) if cf else {},
+        )
         self._cache[key] = parts
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -93,7 +105,10 @@ class UserContext:
             return {}
         with timed("cf"):
             now = max(r["ts"] for r in recent)
-            history = [(r["item_id"], r["w"] * recency_decay((now - r["ts"]) / SECONDS_PER_DAY, self.interactions)) for r in recent]
+            history = [
+                (r["item_id"], r["w"] * recency_decay((now - r["ts"]) / SECONDS_PER_DAY, self.interactions))
+                for r in recent
+            ]
             found = model.recommend(history, self.cfg.cf_candidates, {r["item_id"] for r in recent})
         return top_boosts({item_id: score for item_id, score in found}, len(found))
 
@@ -103,7 +118,11 @@ class UserContext:
         if ids:
             with timed("es"):
                 docs = self.es.mget(index=self.items_index, ids=ids, source_includes=["item_vector"])["docs"]
-            stored = {d["_id"]: d["_source"]["item_vector"] for d in docs if d.get("found") and d["_source"].get("item_vector")}
+            stored = {
+                d["_id"]: d["_source"]["item_vector"]
+                for d in docs
+                if d.get("found") and d["_source"].get("item_vector")
+            }
         rows = [r for r in recent if r["item_id"] in stored]
         with timed("user_vector"):
             # Ages from the user's latest event, as in training (ranking.interactions.user_histories).

@@ -38,7 +38,9 @@ def _exclusions(filters: Filters) -> list[dict[str, Any]]:
     return [{"ids": {"values": list(filters.exclude_ids)}}] if filters.exclude_ids else []
 
 
-def search_body(text: str, query_vector: list[float] | None, filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str, Any]:
+def search_body(
+    text: str, query_vector: list[float] | None, filters: Filters, cfg: RetrievalConfig, size: int
+) -> dict[str, Any]:
     """The hybrid search request body.
 
     Args:
@@ -91,7 +93,10 @@ def _popular_functions(cfg: RetrievalConfig) -> list[dict[str, Any]]:
     functions: list[dict[str, Any]] = []
     if cfg.popularity_weight > 0:
         functions.append(
-            {"field_value_factor": {"field": "popularity", "modifier": "log1p", "missing": 0}, "weight": cfg.popularity_weight}
+            {
+                "field_value_factor": {"field": "popularity", "modifier": "log1p", "missing": 0},
+                "weight": cfg.popularity_weight,
+            }
         )
     if cfg.freshness_weight > 0:
         decay = {"created_at": {"origin": "now", "scale": f"{cfg.freshness_scale_days:g}d", "decay": 0.5}}
@@ -121,32 +126,51 @@ def _affinity_clause(field_name: str, boosts: dict[str, float], weight: float, n
     if not boosts or weight <= 0:
         return None
     # constant_score carries each boost: the dev engine (and older ES) ignore `boost` on `terms`.
-    should = [{"constant_score": {"filter": {"term": {field_name: value}}, "boost": boost}} for value, boost in boosts.items()]
+    should = [
+        {"constant_score": {"filter": {"term": {field_name: value}}, "boost": boost}} for value, boost in boosts.items()
+    ]
     return {"bool": {"should": should, "boost": weight, "_name": name}}
 
 
 def _cf_clause(boosts: dict[str, float], weight: float) -> dict[str, Any] | None:
     if not boosts or weight <= 0:
         return None
-    should = [{"constant_score": {"filter": {"ids": {"values": [item_id]}}, "boost": boost}} for item_id, boost in boosts.items()]
+    should = [
+        {"constant_score": {"filter": {"ids": {"values": [item_id]}}, "boost": boost}}
+        for item_id, boost in boosts.items()
+    ]
     return {"bool": {"should": should, "boost": weight, "_name": "cf"}}
 
 
-def _personal_clauses(personal: Personal, hard: list[dict[str, Any]], excluded: list[dict[str, Any]], cfg: RetrievalConfig,
-                      size: int, knn_weight: float, category_weight: float, brand_weight: float,
-                      cf_weight: float = 0.0) -> list[dict[str, Any]]:  # fmt: skip
+def _personal_clauses(
+    personal: Personal,
+    hard: list[dict[str, Any]],
+    excluded: list[dict[str, Any]],
+    cfg: RetrievalConfig,
+    size: int,
+    knn_weight: float,
+    category_weight: float,
+    brand_weight: float,
+    cf_weight: float = 0.0,
+) -> list[dict[str, Any]]:
     clauses: list[dict[str, Any]] = []
     if personal.vector is not None and knn_weight > 0:
         knn: dict[str, Any] = {
-            "field": "item_vector", "query_vector": personal.vector, "k": max(cfg.knn_k, size),
-            "num_candidates": max(cfg.num_candidates, cfg.knn_k, size), "boost": knn_weight, "_name": "knn_user",
-        }  # fmt: skip
+            "field": "item_vector",
+            "query_vector": personal.vector,
+            "k": max(cfg.knn_k, size),
+            "num_candidates": max(cfg.num_candidates, cfg.knn_k, size),
+            "boost": knn_weight,
+            "_name": "knn_user",
+        }
         if hard or excluded:
             knn["filter"] = {"bool": {"filter": hard, "must_not": excluded}}
         clauses.append({"knn": knn})
-    for clause in (_affinity_clause("category", personal.categories, category_weight, "affinity_category"),
-                   _affinity_clause("brand", personal.brands, brand_weight, "affinity_brand"),
-                   _cf_clause(personal.cf, cf_weight)):  # fmt: skip
+    for clause in (
+        _affinity_clause("category", personal.categories, category_weight, "affinity_category"),
+        _affinity_clause("brand", personal.brands, brand_weight, "affinity_brand"),
+        _cf_clause(personal.cf, cf_weight),
+    ):
         if clause is not None:
             clauses.append(clause)
     return clauses
@@ -160,16 +184,40 @@ def feed_body(personal: Personal, filters: Filters, cfg: RetrievalConfig, size: 
     """
     combined = Filters(**{**filters.__dict__, "exclude_ids": tuple(filters.exclude_ids) + tuple(personal.exclude_ids)})
     hard, excluded = filter_clauses(combined), _exclusions(combined)
-    should = _personal_clauses(personal, hard, excluded, cfg, size, cfg.knn_user_weight, cfg.category_affinity_weight,
-                               cfg.brand_affinity_weight, cfg.cf_weight)  # fmt: skip
+    should = _personal_clauses(
+        personal,
+        hard,
+        excluded,
+        cfg,
+        size,
+        cfg.knn_user_weight,
+        cfg.category_affinity_weight,
+        cfg.brand_affinity_weight,
+        cfg.cf_weight,
+    )
     functions = _popular_functions(cfg)
     if functions and cfg.feed_popularity_weight > 0:
-        prior = {"function_score": {"query": {"match_all": {}}, "functions": functions, "score_mode": "sum",
-                                    "boost_mode": "replace", "boost": cfg.feed_popularity_weight, "_name": "popular_fresh"}}  # fmt: skip
+        prior = {
+            "function_score": {
+                "query": {"match_all": {}},
+                "functions": functions,
+                "score_mode": "sum",
+                "boost_mode": "replace",
+                "boost": cfg.feed_popularity_weight,
+                "_name": "popular_fresh",
+            }
+        }
         should.append(prior)
     return {
         "size": size,
-        "query": {"bool": {"should": should or [{"match_all": {}}], "minimum_should_match": 1, "filter": hard, "must_not": excluded}},
+        "query": {
+            "bool": {
+                "should": should or [{"match_all": {}}],
+                "minimum_should_match": 1,
+                "filter": hard,
+                "must_not": excluded,
+            }
+        },
         "source_excludes": SOURCE_EXCLUDES,
         "include_named_queries_score": True,
     }
@@ -183,18 +231,33 @@ def personalise_search(body: dict[str, Any], personal: Personal, cfg: RetrievalC
     """
     query = body["query"]["bool"]
     text = {"bool": {"should": query["should"], "minimum_should_match": 1}}
-    personal_clauses = _personal_clauses(personal, query["filter"], query["must_not"], cfg, body["size"],
-                                         cfg.knn_user_weight, cfg.category_affinity_weight, cfg.brand_affinity_weight)  # fmt: skip
+    personal_clauses = _personal_clauses(
+        personal,
+        query["filter"],
+        query["must_not"],
+        cfg,
+        body["size"],
+        cfg.knn_user_weight,
+        cfg.category_affinity_weight,
+        cfg.brand_affinity_weight,
+    )
     bool_query = {"must": [text], "should": personal_clauses, "filter": query["filter"], "must_not": query["must_not"]}
     return {**body, "query": {"bool": bool_query}}
 
 
-def similar_body(item_id: str, vector: list[float], field_name: str, filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str, Any]:
+def similar_body(
+    item_id: str, vector: list[float], field_name: str, filters: Filters, cfg: RetrievalConfig, size: int
+) -> dict[str, Any]:
     """Items nearest to an item's vector (the item itself excluded)."""
     combined = Filters(**{**filters.__dict__, "exclude_ids": (*filters.exclude_ids, item_id)})
     hard, excluded = filter_clauses(combined), _exclusions(combined)
-    knn: dict[str, Any] = {"field": field_name, "query_vector": vector, "k": size,
-                           "num_candidates": max(cfg.num_candidates, size), "_name": f"knn_{field_name.removesuffix('_vector')}"}  # fmt: skip
+    knn: dict[str, Any] = {
+        "field": field_name,
+        "query_vector": vector,
+        "k": size,
+        "num_candidates": max(cfg.num_candidates, size),
+        "_name": f"knn_{field_name.removesuffix('_vector')}",
+    }
     if hard or excluded:
         knn["filter"] = {"bool": {"filter": hard, "must_not": excluded}}
     return {"size": size, "knn": knn, "source_excludes": SOURCE_EXCLUDES}

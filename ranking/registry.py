@@ -100,7 +100,9 @@ class HotModel(Generic[T]):
     takes serving down.
     """
 
-    def __init__(self, registry: ModelRegistry, component: str, loader: Callable[[Path], T], *, check_every_s: float = 5.0) -> None:
+    def __init__(
+        self, registry: ModelRegistry, component: str, loader: Callable[[Path], T], *, check_every_s: float = 5.0
+    ) -> None:
         self.registry = registry
         self.component = component
         self.loader = loader
@@ -129,6 +131,11 @@ class HotModel(Generic[T]):
                 logger.info("loaded %s from model version %s", self.component, version)
             except Exception as exc:  # keep serving the previous version
                 self._failed_version = version
-                logger.error("cannot load %s of version %s, keeping %s: %s", self.component, version,
-                             self._loaded.version if self._loaded else "none", exc)  # fmt: skip
+                logger.error(
+                    "cannot load %s of version %s, keeping %s: %s",
+                    self.component,
+                    version,
+                    self._loaded.version if self._loaded else "none",
+                    exc,
+                )
             return self._loaded

@@ -12,7 +12,15 @@ from elasticsearch import Elasticsearch, NotFoundError
 from ranking.candidate import Candidate
 from ranking.config import RetrievalConfig
 from ranking.errors import ItemNotFoundError
-from ranking.query import SOURCE_EXCLUDES, feed_body, personalise_search, popular_body, search_body, similar_body, suggest_body
+from ranking.query import (
+    SOURCE_EXCLUDES,
+    feed_body,
+    personalise_search,
+    popular_body,
+    search_body,
+    similar_body,
+    suggest_body,
+)
 from ranking.stages import Filters, Query
 from ranking.timing import timed
 
@@ -102,8 +110,12 @@ class HybridRetriever:
 
 
 def _personal_boosts(cfg: RetrievalConfig) -> dict[str, float]:
-    return {"knn_user": cfg.knn_user_weight, "affinity_category": cfg.category_affinity_weight,
-            "affinity_brand": cfg.brand_affinity_weight, "cf": cfg.cf_weight}  # fmt: skip
+    return {
+        "knn_user": cfg.knn_user_weight,
+        "affinity_category": cfg.category_affinity_weight,
+        "affinity_brand": cfg.brand_affinity_weight,
+        "cf": cfg.cf_weight,
+    }
 
 
 class FeedRetriever:
@@ -138,7 +150,9 @@ class PopularRetriever:
         with timed("es"):
             response = self.es.search(index=self.index, **popular_body(query.filters, self.cfg, k))
         return [
-            Candidate(hit["_id"], float(hit["_score"] or 0.0), {"popular_fresh": float(hit["_score"] or 0.0)}, hit["_source"])
+            Candidate(
+                hit["_id"], float(hit["_score"] or 0.0), {"popular_fresh": float(hit["_score"] or 0.0)}, hit["_source"]
+            )
             for hit in response["hits"]["hits"]
         ]
 
@@ -184,7 +198,9 @@ def suggest(es: Elasticsearch, index: str, prefix: str, k: int) -> list[dict[str
     return [{"id": hit["_id"], "title": hit["_source"].get("title")} for hit in response["hits"]["hits"]]
 
 
-def similar_items(es: Elasticsearch, index: str, item_id: str, filters: Filters, cfg: RetrievalConfig, k: int) -> list[Candidate]:
+def similar_items(
+    es: Elasticsearch, index: str, item_id: str, filters: Filters, cfg: RetrievalConfig, k: int
+) -> list[Candidate]:
     """Nearest items by the two-tower `item_vector`, or by `text_vector` before towers are trained.
 
     Raises:
@@ -201,5 +217,7 @@ def similar_items(es: Elasticsearch, index: str, item_id: str, filters: Filters,
     with timed("es"):
         response = es.search(index=index, **similar_body(item_id, doc[field_name], field_name, filters, cfg, k))
     name = f"knn_{field_name.removesuffix('_vector')}"
-    return [Candidate(h["_id"], float(h["_score"] or 0.0), {name: float(h["_score"] or 0.0)}, h["_source"])
-            for h in response["hits"]["hits"]]  # fmt: skip
+    return [
+        Candidate(h["_id"], float(h["_score"] or 0.0), {name: float(h["_score"] or 0.0)}, h["_source"])
+        for h in response["hits"]["hits"]
+    ]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
+from hypothesis import HealthCheck, settings
 
 from api.engine import DevEngine
 from indexer.embedding import TextEncoder
@@ -26,6 +27,10 @@ DATA = Path(__file__).resolve().parent / "data"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ES_IMAGE = os.environ.get("TANDEM_TEST_ES_IMAGE", "docker.elastic.co/elasticsearch/elasticsearch:8.15.3")
 ENGINES = ["dev-engine", "elasticsearch"]
+
+# CI machines are small and shared: judge properties, not how fast examples are generated.
+settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci")
 
 
 def _docker_unavailable_reason() -> str | None:
