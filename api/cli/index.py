@@ -25,7 +25,7 @@ def print_report(report: LoadReport, what: str) -> None:
         typer.echo(f"  rejected {reject}", err=True)
     if len(report.rejects) > 10:
         typer.echo(f"  ... and {len(report.rejects) - 10} more", err=True)
-    if report.rejects_path:
+    if report.rejects_path and report.rejects:
         typer.echo(f"rejects: {report.rejects_path}")
 
 

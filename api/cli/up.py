@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -26,6 +28,11 @@ from ranking.registry import ModelRegistry
 
 logger = logging.getLogger(__name__)
 
+
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    """`docker stop` and process supervisors send SIGTERM: unwind like Ctrl-C so the engine we started stops too."""
+    raise SystemExit(128 + signum)
+
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
 
@@ -42,6 +49,8 @@ def up(
     configure_logging()
     settings = Settings()
     engine: DevEngine | None = None
+    # uvicorn handles SIGTERM itself while serving, then re-raises it into this handler on the way out.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         with cli_errors():
             url = settings.elasticsearch_url or running_dev_engine_url(settings)

@@ -65,7 +65,8 @@ def test_clear_errors_without_engine_or_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.es
-def test_up_starts_engine_indexes_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_up_starts_engine_indexes_serves_and_stops_on_signal(tmp_path: Path, stop_signal: signal.Signals) -> None:
     port = free_port()
     env = {**os.environ, **env_for(None, None, tmp_path), "PYTHONUNBUFFERED": "1"}
     env.pop("ELASTICSEARCH_URL")
@@ -98,7 +99,7 @@ def test_up_starts_engine_indexes_serves_and_stops_on_ctrl_c(tmp_path: Path) -> 
         engine_url = (tmp_path / "state" / "engine" / "engine.json").read_text()
         assert "http://127.0.0.1:" in engine_url
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop_signal)
         process.wait(timeout=60)
     output = Path(log.name).read_text()
     assert "Tandem is up." in output and f"http://127.0.0.1:{port}/docs" in output
