@@ -33,6 +33,7 @@ def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     """`docker stop` and process supervisors send SIGTERM: unwind like Ctrl-C so the engine we started stops too."""
     raise SystemExit(128 + signum)
 
+
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
 
