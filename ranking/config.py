@@ -25,7 +25,7 @@ class RetrievalConfig(BaseModel):
         0.5, ge=0, le=1, description="Weight of min-max BM25 vs kNN in the retrieval score. Default 0.5."
     )
     popularity_weight: float = Field(
-        1.0, ge=0, description="Cold-start feed: weight of log1p(popularity). Default 1.0."
+        1.0, ge=0, description="Cold-start feed: weight of ln(1 + popularity). Default 1.0."
     )
     freshness_weight: float = Field(
         2.0, ge=0, description="Cold-start feed: weight of the freshness decay. Default 2.0."
@@ -34,14 +34,22 @@ class RetrievalConfig(BaseModel):
 
     # Personalisation (feed, and search with user_id).
     knn_user_weight: float = Field(
-        10.0, ge=0, description="Feed: boost of the user-vector kNN on item_vector. Default 10."
+        25.0,
+        ge=0,
+        description="Feed: boost of the user-vector kNN on item_vector. Default 25 = 2 / the towers' temperature "
+        "(0.08): ES scores a dot_product kNN hit (1 + cos) / 2, so the clause adds the tower's logit cos / temperature "
+        "(plus a constant), the scale the other clauses are weighed against.",
     )
     category_affinity_weight: float = Field(
         2.0, ge=0, description="Feed: boost for the user's top categories. Default 2."
     )
     brand_affinity_weight: float = Field(1.0, ge=0, description="Feed: boost for the user's top brands. Default 1.")
     feed_popularity_weight: float = Field(
-        0.3, ge=0, description="Feed: weight of the popular+fresh score for personalised users. Default 0.3."
+        0.5,
+        ge=0,
+        description="Feed: weight of the popular+fresh score for personalised users. Default 0.5, the towers' "
+        "popularity_prior: adds 0.5 * ln(1 + popularity) to the logit, giving back part of what logQ correction took "
+        "out in training (and 0.5 * freshness_weight * freshness).",
     )
     cf_weight: float = Field(
         1.0, ge=0, description="Feed: boost of the CF (Swing/ItemCF) neighbours of recent items. Default 1."
@@ -53,4 +61,75 @@ class RetrievalConfig(BaseModel):
         ge=0,
         le=1,
         description="Search with user_id: weight of the personal score in the fused order. Default 0.2.",
+    )
+
+
+class RankerConfig(BaseModel):
+    """The LightGBM learning-to-rank stage (ranking/ranker.py) and how it is trained."""
+
+    kind: str = Field(
+        "lightgbm", pattern="^(lightgbm|none)$", description="'lightgbm', or 'none' to keep retrieval order."
+    )
+    objective: str = Field(
+        "lambdarank",
+        pattern="^(lambdarank|rank_xendcg)$",
+        description="LightGBM ranking objective: 'lambdarank' or 'rank_xendcg'. Default lambdarank.",
+    )
+    n_estimators: int = Field(300, gt=0, le=10_000, description="Boosting rounds (trees), at most. Default 300.")
+    learning_rate: float = Field(0.05, gt=0, le=1, description="Shrinkage per tree. Default 0.05.")
+    num_leaves: int = Field(31, ge=2, le=4096, description="Leaves per tree. Default 31.")
+    min_data_in_leaf: int = Field(
+        20, ge=1, description="Fewest rows in a leaf; guards against tiny groups. Default 20."
+    )
+    early_stopping_rounds: int = Field(
+        50, ge=0, description="Stop when validation NDCG@10 has not improved for this many rounds; 0 = off. Default 50."
+    )
+    seed: int = Field(0, description="Seed for every LightGBM random choice (training is deterministic). Default 0.")
+    num_threads: int = Field(
+        1,
+        ge=0,
+        description="Training threads; 0 = all cores. One by default: on busy shared cores OpenMP threads spin "
+        "and training gets ~100x slower, and ranker training sets are small. Default 1.",
+    )
+    predict_num_threads: int = Field(
+        1, ge=1, description="Serving threads; one is fastest for a single request's ~200 rows. Default 1."
+    )
+
+
+class RerankConfig(BaseModel):
+    """MMR diversity and business rules (ranking/rerank.py). Each rule can be switched off."""
+
+    kind: str = Field("mmr", pattern="^(mmr|none)$", description="'mmr', or 'none' to keep the ranker's order.")
+    lambda_: float | None = Field(
+        None, ge=0, le=1, description="MMR relevance weight for every request; None = per endpoint. Default None."
+    )
+    search_lambda: float = Field(
+        0.9, ge=0, le=1, description="MMR lambda for search (1 = pure relevance). Default 0.9."
+    )
+    feed_lambda: float = Field(0.7, ge=0, le=1, description="MMR lambda for the feed. Default 0.7.")
+    drop_excluded: bool = Field(
+        True, description="Drop Personal/Filters exclude_ids (disliked, purchased). Default on."
+    )
+    max_per_category: int | None = Field(
+        3, ge=1, description="At most this many items per category in the top cap_top_k; None = off. Default 3."
+    )
+    max_per_brand: int | None = Field(
+        2, ge=1, description="At most this many items per brand in the top cap_top_k; None = off. Default 2."
+    )
+    cap_top_k: int = Field(10, ge=1, description="Positions the category/brand caps apply to. Default 10.")
+    caps_on_search: bool = Field(
+        False, description="Apply the caps to search too; off because a query often asks for one category. Default off."
+    )
+    freshness_weight: float = Field(
+        0.1, ge=0, description="Boost added to the [0, 1] relevance of a brand-new item; 0 = off. Default 0.1."
+    )
+    freshness_half_life_days: float = Field(30.0, gt=0, description="Age at which the boost halves. Default 30 days.")
+    dedup_threshold: float | None = Field(
+        0.98,
+        gt=0,
+        le=1,
+        description="Item-vector cosine at or above which an item is a duplicate; None = off. Default 0.98.",
+    )
+    dedup_titles: bool = Field(
+        True, description="Treat items with the same normalised title as duplicates. Default on."
     )

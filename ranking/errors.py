@@ -60,3 +60,18 @@ class NotEnoughDataError(RankingError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.what, self.count, self.needed))
+
+
+class FeatureMismatchError(RankingError):
+    """A saved ranker was trained on other features than serving computes; using it would mis-rank silently."""
+
+    def __init__(self, expected: list[str], found: list[str]) -> None:
+        missing = [name for name in expected if name not in found]
+        extra = [name for name in found if name not in expected]
+        detail = f"missing {missing}, unexpected {extra}" if missing or extra else "same names in another order"
+        super().__init__(f"ranker features differ from the serving features: {detail}")
+        self.expected = expected
+        self.found = found
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.expected, self.found))

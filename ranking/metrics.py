@@ -119,3 +119,55 @@ def mean_ndcg_at_k(
 ) -> float:
     """Mean NDCG@k over users; see `ndcg_at_k` and `mean_metric`."""
     return mean_metric(ndcg_at_k, rankings, relevant, k)
+
+
+def intra_list_diversity(vectors: Sequence[Sequence[float]]) -> float:
+    """Mean pairwise cosine distance (1 - cosine) of a list's item vectors; 0 for fewer than two.
+
+    A page of near-copies scores ~0, a page of unrelated items ~1 (up to 2 for opposite vectors).
+
+    Raises:
+        ValueError: if a vector is all zeros (its cosine is undefined) or lengths differ.
+
+    Example:
+        >>> intra_list_diversity([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])  # pairs: 1, 0, 1
+        0.6666666666666666
+    """
+    rows = [[float(x) for x in v] for v in vectors]
+    if len({len(v) for v in rows}) > 1:
+        raise ValueError(f"vectors must all have the same length, got {sorted({len(v) for v in rows})}")
+    norms = [math.sqrt(sum(x * x for x in v)) for v in rows]
+    if any(norm == 0 for norm in norms):
+        raise ValueError("vectors: an all-zero vector has no cosine")
+    unit = [[x / norm for x in v] for v, norm in zip(rows, norms)]
+    distances = [
+        1.0 - sum(a * b for a, b in zip(unit[i], unit[j])) for i in range(len(unit)) for j in range(i + 1, len(unit))
+    ]
+    return sum(distances) / len(distances) if distances else 0.0
+
+
+def category_coverage(items: Iterable[Mapping[str, object]], categories: Iterable[str] | None = None) -> float:
+    """How many categories a list spans: the share of `categories` present among `items`, or
+    without `categories`, the number of distinct categories present.
+
+    An item's `category` may be a string or a list; matching ignores case.
+
+    Raises:
+        ValueError: if `categories` is given but empty.
+
+    Example:
+        >>> page = [{"category": "Shoes"}, {"category": ["shoes", "Sport"]}, {"brand": "x"}]
+        >>> category_coverage(page), category_coverage(page, ["Shoes", "Sport", "Kitchen", "Books"])
+        (2.0, 0.5)
+    """
+    present: set[str] = set()
+    for item in items:
+        value = item.get("category")
+        names = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+        present.update(name.lower() for name in names if isinstance(name, str) and name)
+    if categories is None:
+        return float(len(present))
+    wanted = {name.lower() for name in categories}
+    if not wanted:
+        raise ValueError("categories is empty")
+    return len(present & wanted) / len(wanted)

@@ -1,0 +1,385 @@
+"""LightGBM learning-to-rank: re-scores retrieval candidates from `ranking.features`.
+
+Training and serving share `ranking.features.feature_matrix`, and a saved model records its
+feature list, so a model trained on other features is refused at load time
+(FeatureMismatchError) instead of mis-ranking silently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import lightgbm as lgb
+import numpy as np
+
+from ranking.candidate import Candidate
+from ranking.config import RankerConfig
+from ranking.errors import FeatureMismatchError, ModelLoadError, NotFittedError
+from ranking.features import FEATURE_NAMES, RequestContext, feature_matrix
+from ranking.stages import Query
+
+logger = logging.getLogger(__name__)
+
+OBJECTIVES: tuple[str, ...] = ("lambdarank", "rank_xendcg")
+EVAL_AT = 10
+MODEL_FILE = "model.txt"
+MANIFEST_FILE = "manifest.json"
+MAX_LABEL = 30  # LightGBM's default label_gain (2^label - 1) covers labels 0..30
+
+# Graded relevance of one impression: the strongest thing the user did with the item.
+LABEL_GRADES: dict[str, int] = {
+    "dislike": 0,
+    "view": 1,
+    "click": 2,
+    "like": 2,
+    "add_to_cart": 3,
+    "purchase": 4,
+}
+SHOWN_ONLY = 1
+
+
+def graded_label(event_types: Iterable[str]) -> int:
+    """The training label of one shown item: the max grade over the user's events on it in the request.
+
+    Grades: dislike 0, shown only (no event, or a view) 1, click/like 2, add_to_cart 3,
+    purchase 4. A dislike overrides everything else: a click followed by a dislike is a
+    click the user regretted, and the ranker must learn to show such items less, not more.
+    Ratings carry their value, so map them first (e.g. >= 4 to 'like', <= 2 to 'dislike').
+
+    Raises:
+        ValueError: for 'rating' or an unknown event type.
+
+    Example:
+        >>> graded_label([]), graded_label(["click", "add_to_cart"]), graded_label(["dislike"])
+        (1, 3, 0)
+    """
+    grades = []
+    for kind in event_types:
+        if kind not in LABEL_GRADES:
+            hint = "; map ratings to 'like'/'dislike' by value first" if kind == "rating" else ""
+            raise ValueError(f"event_types: no grade for {kind!r}{hint}; known: {sorted(LABEL_GRADES)}")
+        grades.append(LABEL_GRADES[kind])
+    if LABEL_GRADES["dislike"] in grades:
+        return LABEL_GRADES["dislike"]
+    return max(grades, default=SHOWN_ONLY)
+
+
+def top_contributions(
+    contributions: np.ndarray, feature_names: Sequence[str], n: int = 3
+) -> list[list[tuple[str, float]]]:
+    """Per row, the n features that moved the score most (by |SHAP value|), strongest first.
+
+    Args:
+        contributions: (rows, len(feature_names) + 1) from `LightGBMRanker.contributions`; the
+            last column (the model's expected value) is not a feature and is left out.
+        feature_names: column names.
+        n: pairs per row.
+
+    Example:
+        >>> top_contributions(np.array([[0.1, -0.5, 0.2, 1.0]]), ["a", "b", "c"], n=2)
+        [[('b', -0.5), ('c', 0.2)]]
+    """
+    if contributions.ndim != 2 or contributions.shape[1] != len(feature_names) + 1:
+        raise ValueError(f"contributions must have shape (rows, {len(feature_names) + 1}), got {contributions.shape}")
+    values = contributions[:, :-1]
+    order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :n]
+    return [[(feature_names[j], float(values[i, j])) for j in row] for i, row in enumerate(order)]
+
+
+def _check_split(
+    X: Any, y: Any, group: Any, n_features: int, suffix: str = ""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validated (X, y, group) arrays; every message names the argument."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != n_features:
+        raise ValueError(f"X{suffix} must have shape (rows, {n_features}) (one column per feature), got {X.shape}")
+    y_raw = np.asarray(y)
+    if y_raw.shape != (X.shape[0],):
+        raise ValueError(f"y{suffix} must have shape ({X.shape[0]},) like X{suffix}, got {y_raw.shape}")
+    if y_raw.dtype.kind not in "iuf" or not np.all(np.isfinite(y_raw)) or np.any(y_raw != np.round(y_raw)):
+        raise ValueError(f"y{suffix} must hold integer relevance grades")
+    if y_raw.size and (y_raw.min() < 0 or y_raw.max() > MAX_LABEL):
+        raise ValueError(f"y{suffix} grades must lie in 0..{MAX_LABEL}, got {y_raw.min()}..{y_raw.max()}")
+    group_arr = np.asarray(group)
+    if group_arr.ndim != 1 or group_arr.dtype.kind not in "iu" or np.any(group_arr <= 0):
+        raise ValueError(f"group{suffix} must be a 1-D list of positive request sizes")
+    if int(group_arr.sum()) != X.shape[0]:
+        raise ValueError(f"group{suffix} sizes sum to {int(group_arr.sum())}, but X{suffix} has {X.shape[0]} rows")
+    return X, y_raw.astype(np.int32), group_arr.astype(np.int64)
+
+
+class LightGBMRanker:
+    """Re-scores candidates with a LightGBM lambdarank (or rank_xendcg) model.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(400, len(FEATURE_NAMES)))
+        >>> y = (X[:, 0] > 0.5).astype(int)
+        >>> ranker = LightGBMRanker(RankerConfig(n_estimators=20)).fit(X, y, [20] * 20)
+        >>> ranker.predict(X[:3]).shape
+        (3,)
+    """
+
+    def __init__(
+        self,
+        cfg: RankerConfig | None = None,
+        *,
+        feature_names: Sequence[str] = FEATURE_NAMES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.cfg = cfg or RankerConfig()
+        if self.cfg.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {list(OBJECTIVES)}, got {self.cfg.objective!r}")
+        self.feature_names = tuple(feature_names)
+        self.clock = clock
+        self.booster: lgb.Booster | None = None
+        self.best_iteration = 0
+        self.validation: dict[str, float] = {}
+
+    # --- training ---------------------------------------------------------------------------
+    def params(self) -> dict[str, Any]:
+        """The LightGBM parameters this config trains with (also written to the manifest)."""
+        cfg = self.cfg
+        return {
+            "objective": cfg.objective,
+            "metric": "ndcg",
+            "eval_at": [EVAL_AT],
+            "learning_rate": cfg.learning_rate,
+            "num_leaves": cfg.num_leaves,
+            "min_data_in_leaf": cfg.min_data_in_leaf,
+            "seed": cfg.seed,
+            "deterministic": True,
+            "force_row_wise": True,  # with deterministic: the same data and seed give the same trees
+            "num_threads": cfg.num_threads,
+            "verbosity": -1,
+        }
+
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        group: Sequence[int],
+        X_valid: np.ndarray | None = None,
+        y_valid: np.ndarray | None = None,
+        group_valid: Sequence[int] | None = None,
+    ) -> Self:
+        """Train on requests laid out consecutively: rows of request i follow those of request i-1.
+
+        Args:
+            X: (rows, len(feature_names)) from `feature_matrix`, requests stacked.
+            y: (rows,) graded labels 0..30 (see `graded_label`).
+            group: rows per request, in order; sums to rows.
+            X_valid, y_valid, group_valid: an optional validation split (all three or none);
+                training stops early when its NDCG@10 stops improving.
+
+        Returns:
+            self, fitted.
+
+        Raises:
+            ValueError: naming the argument that is malformed.
+        """
+        n_features = len(self.feature_names)
+        X, y, group_arr = _check_split(X, y, group, n_features)
+        given = [v is not None for v in (X_valid, y_valid, group_valid)]
+        if any(given) and not all(given):
+            raise ValueError("X_valid, y_valid and group_valid must be given together")
+        names = list(self.feature_names)
+        train = lgb.Dataset(X, label=y, group=group_arr, feature_name=names, free_raw_data=True)
+        valid_sets, callbacks = [], []
+        record: dict[str, dict[str, list[float]]] = {}
+        if all(given):
+            Xv, yv, gv = _check_split(X_valid, y_valid, group_valid, n_features, suffix="_valid")
+            valid_sets.append(lgb.Dataset(Xv, label=yv, group=gv, feature_name=names, reference=train))
+            callbacks.append(lgb.record_evaluation(record))
+            if self.cfg.early_stopping_rounds > 0:
+                callbacks.append(lgb.early_stopping(self.cfg.early_stopping_rounds, verbose=False))
+        booster = lgb.train(
+            self.params(),
+            train,
+            num_boost_round=self.cfg.n_estimators,
+            valid_sets=valid_sets,
+            valid_names=["valid"] if valid_sets else None,
+            callbacks=callbacks,
+        )
+        self.booster = booster
+        self.best_iteration = booster.best_iteration if booster.best_iteration > 0 else booster.current_iteration()
+        curve = record.get("valid", {}).get(f"ndcg@{EVAL_AT}", [])
+        self.validation = {f"ndcg@{EVAL_AT}": float(curve[self.best_iteration - 1])} if curve else {}
+        logger.info(
+            "trained %s ranker: %d trees (of %d), validation %s",
+            self.cfg.objective,
+            self.best_iteration,
+            self.cfg.n_estimators,
+            self.validation or "none",
+        )
+        return self
+
+    # --- scoring ----------------------------------------------------------------------------
+    def _booster(self) -> lgb.Booster:
+        if self.booster is None:
+            raise NotFittedError("LightGBMRanker is not fitted; call fit() or load() first")
+        return self.booster
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Scores of shape (rows,) for a feature matrix (higher is better).
+
+        Raises:
+            NotFittedError: before fit() or load().
+            ValueError: if X does not have one column per feature.
+        """
+        booster = self._booster()
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != len(self.feature_names):
+            raise ValueError(f"X must have shape (rows, {len(self.feature_names)}), got {X.shape}")
+        if X.shape[0] == 0:
+            return np.zeros(0, dtype=np.float64)
+        return np.asarray(
+            booster.predict(X, num_iteration=self.best_iteration, num_threads=self.cfg.predict_num_threads)
+        )
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Per-feature SHAP contributions, shape (rows, len(feature_names) + 1); the last column is
+        the expected value, and each row sums to `predict(X)`.
+
+        Raises:
+            NotFittedError: before fit() or load().
+        """
+        booster = self._booster()
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != len(self.feature_names):
+            raise ValueError(f"X must have shape (rows, {len(self.feature_names)}), got {X.shape}")
+        return np.asarray(
+            booster.predict(
+                X, num_iteration=self.best_iteration, pred_contrib=True, num_threads=self.cfg.predict_num_threads
+            )
+        )
+
+    def rank(
+        self, query: Query, candidates: Sequence[Candidate], *, context: RequestContext | None = None
+    ) -> list[Candidate]:
+        """Candidates re-scored by the model, best first; ties keep retrieval order.
+
+        Each candidate's features gain 'retrieval_score' (its score before ranking),
+        'retrieval_rank' (its position in retrieval order) and 'ranker' (the new score).
+
+        Raises:
+            NotFittedError: before fit() or load().
+
+        Example:
+            >>> rng = np.random.default_rng(0)
+            >>> X = rng.normal(size=(400, len(FEATURE_NAMES)))
+            >>> ranker = LightGBMRanker(RankerConfig(n_estimators=20)).fit(X, (X[:, 0] > 0).astype(int), [20] * 20)
+            >>> found = [Candidate("a", 1.0, {"bm25": -2.0}), Candidate("b", 0.5, {"bm25": 2.0})]
+            >>> [c.item_id for c in ranker.rank(Query(text="x"), found)]
+            ['b', 'a']
+        """
+        return self._rank(query, candidates, context, explain=0)[0]
+
+    def rank_explained(
+        self, query: Query, candidates: Sequence[Candidate], *, n: int = 3, context: RequestContext | None = None
+    ) -> tuple[list[Candidate], dict[str, list[tuple[str, float]]]]:
+        """`rank`, plus each item's n strongest feature contributions (for explain=true).
+
+        Returns:
+            (ranked candidates, {item_id: [(feature, contribution), ...]}).
+        """
+        return self._rank(query, candidates, context, explain=n)
+
+    def _rank(
+        self, query: Query, candidates: Sequence[Candidate], context: RequestContext | None, explain: int
+    ) -> tuple[list[Candidate], dict[str, list[tuple[str, float]]]]:
+        self._booster()
+        if not candidates:
+            return [], {}
+        X = feature_matrix(query, candidates, self.clock(), context)
+        scores = self.predict(X)
+        positions = X[:, self.feature_names.index("retrieval_rank")] if "retrieval_rank" in self.feature_names else None
+        retrieval_order = np.arange(len(candidates)) if positions is None else np.nan_to_num(positions, nan=np.inf)
+        order = np.lexsort((retrieval_order, -scores))  # best first; ties by retrieval order
+        ranked = []
+        for i in order:
+            c, score = candidates[i], float(scores[i])
+            features = {
+                **c.features,
+                "retrieval_score": c.features.get("retrieval_score", c.score),
+                "retrieval_rank": c.features.get("retrieval_rank", float(i)),
+                "ranker": score,
+            }
+            # What Candidate.rescored does, without dataclasses.replace's cost (~0.2 ms per 200).
+            ranked.append(Candidate(c.item_id, score, features, c.item))
+        explanations: dict[str, list[tuple[str, float]]] = {}
+        if explain > 0:
+            top = top_contributions(self.contributions(X), self.feature_names, explain)
+            explanations = {candidates[i].item_id: top[i] for i in order}
+        return ranked, explanations
+
+    # --- persistence ------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write `model.txt` (LightGBM's text model, best iteration only) and `manifest.json`
+        (features, objective, params, best iteration, validation metrics) into directory `path`.
+
+        Raises:
+            NotFittedError: before fit() or load().
+        """
+        booster = self._booster()
+        directory = Path(path)
+        directory.mkdir(parents=True, exist_ok=True)
+        booster.save_model(str(directory / MODEL_FILE), num_iteration=self.best_iteration)
+        importance = booster.feature_importance(importance_type="gain", iteration=self.best_iteration)
+        manifest = {
+            "kind": "lightgbm",
+            "features": list(self.feature_names),
+            "objective": self.cfg.objective,
+            "config": self.cfg.model_dump(mode="json"),
+            "params": self.params(),
+            "best_iteration": self.best_iteration,
+            "validation": self.validation,
+            "feature_importance_gain": {
+                name: round(float(v), 6) for name, v in zip(self.feature_names, importance, strict=True)
+            },
+            "lightgbm_version": lgb.__version__,
+        }
+        (directory / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path,
+        expected_features: Sequence[str] = FEATURE_NAMES,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> Self:
+        """Restore a ranker written by `save`, refusing one trained on other features.
+
+        Raises:
+            FeatureMismatchError: the saved feature list differs from `expected_features`.
+            ModelLoadError: a missing or corrupt manifest or model file.
+        """
+        directory = Path(path)
+        manifest_path, model_path = directory / MANIFEST_FILE, directory / MODEL_FILE
+        try:
+            manifest = json.loads(manifest_path.read_text())
+            found = [str(name) for name in manifest["features"]]
+            cfg = RankerConfig(**manifest["config"])
+            best_iteration = int(manifest["best_iteration"])
+            validation = {str(k): float(v) for k, v in manifest.get("validation", {}).items()}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelLoadError(str(manifest_path), f"cannot read ranker manifest: {exc}") from exc
+        if found != list(expected_features):
+            raise FeatureMismatchError(list(expected_features), found)
+        try:
+            booster = lgb.Booster(model_file=str(model_path))
+        except (OSError, lgb.basic.LightGBMError) as exc:
+            raise ModelLoadError(str(model_path), f"cannot read LightGBM model: {exc}") from exc
+        if booster.feature_name() != found:
+            raise ModelLoadError(str(model_path), f"model features {booster.feature_name()} differ from the manifest's")
+        ranker = cls(cfg, feature_names=found, clock=clock)
+        ranker.booster = booster
+        ranker.best_iteration = min(best_iteration, booster.current_iteration())
+        ranker.validation = validation
+        return ranker
