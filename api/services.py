@@ -11,11 +11,14 @@ from api.engine import make_client
 from api.settings import Settings
 from indexer.embedding import TextEncoder
 from indexer.mappings import IndexNames
-from ranking.models import CF, TOWERS, load_cf, load_towers
+from ranking.models import CF, RANKER, TOWERS, load_cf, load_ranker, load_towers
 from ranking.personal import UserContext
 from ranking.pipeline import Pipeline
+from ranking.ranker import ModelRanker
 from ranking.registry import HotModel, ModelRegistry
+from ranking.rerank import MMRReranker
 from ranking.retrieval import CategorySpreadReranker, FeedRetriever, HybridRetriever, PopularRetriever
+from ranking.stages import NoopRanker, NoopReranker, Ranker, Reranker
 
 
 @dataclass
@@ -27,6 +30,7 @@ class Services:
     registry: ModelRegistry
     towers: HotModel[Any]
     cf: HotModel[Any]
+    ranker: HotModel[Any]
     users: UserContext
     search: Pipeline
     feed: Pipeline
@@ -43,6 +47,9 @@ def build_services(
     registry = ModelRegistry(settings.models_dir)
     towers: HotModel[Any] = HotModel(registry, TOWERS, load_towers, check_every_s=settings.model_check_every_s)
     cf: HotModel[Any] = HotModel(registry, CF, load_cf, check_every_s=settings.model_check_every_s)
+    ranker_model: HotModel[Any] = HotModel(registry, RANKER, load_ranker, check_every_s=settings.model_check_every_s)
+    ranker: Ranker = ModelRanker(ranker_model.get) if settings.ranker.kind != "none" else NoopRanker()
+    reranker: Reranker = MMRReranker(settings.rerank) if settings.rerank.kind != "none" else NoopReranker()
     cfg = settings.retrieval
     return Services(
         settings=settings,
@@ -52,8 +59,9 @@ def build_services(
         registry=registry,
         towers=towers,
         cf=cf,
+        ranker=ranker_model,
         users=UserContext(es, names.users, names.items, towers.get, cfg, settings.interactions, cf=cf.get),
-        search=Pipeline(HybridRetriever(es, names.items, encoder, cfg)),
-        feed=Pipeline(FeedRetriever(es, names.items, cfg)),
+        search=Pipeline(HybridRetriever(es, names.items, encoder, cfg), ranker, reranker),
+        feed=Pipeline(FeedRetriever(es, names.items, cfg), ranker, reranker),
         cold_start_feed=Pipeline(PopularRetriever(es, names.items, cfg), reranker=CategorySpreadReranker()),
     )

@@ -12,7 +12,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.config import IndexerConfig
-from ranking.config import RetrievalConfig
+from ranking.config import RankerConfig, RerankConfig, RetrievalConfig
 from ranking.interactions import InteractionConfig
 from ranking.two_tower import TowerConfig
 
@@ -52,9 +52,14 @@ class Settings(BaseSettings):
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     interactions: InteractionConfig = Field(default_factory=InteractionConfig)
     towers: TowerConfig = Field(default_factory=TowerConfig)
+    ranker: RankerConfig = Field(default_factory=RankerConfig)
+    rerank: RerankConfig = Field(default_factory=RerankConfig)
     cf_source: Literal["swing", "itemcf", "none"] = Field(
         "swing",
         description="Item-to-item neighbours trained by `tandem train` and used as a feed source. Default swing.",
+    )
+    log_impressions: bool = Field(
+        True, description="Log what /search and /feed showed, with feature rows, for ranker training. Default on."
     )
     models_dir: Path = Field(Path("models"), description="Versioned models: models/<version>/ and models/CURRENT.")
     model_check_every_s: float = Field(

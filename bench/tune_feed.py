@@ -30,7 +30,7 @@ from ranking.splits import temporal_split
 from ranking.train_towers import rank_with_towers, train_towers
 
 ROOT = Path(__file__).resolve().parents[1]
-GRID = {"cf_weight": [0.0, 0.5, 1.0, 2.0], "category_affinity_weight": [0.0, 0.3], "feed_popularity_weight": [0.0, 0.1]}
+GRID = {"cf_weight": [0.0, 1.0, 3.0], "category_affinity_weight": [0.0, 0.5, 2.0]}
 
 
 def main() -> None:

@@ -32,6 +32,10 @@ class IndexNames:
     def users(self) -> str:
         return f"{self.prefix}users"
 
+    @property
+    def impressions(self) -> str:
+        return f"{self.prefix}impressions"
+
     def item_version(self, version: str) -> str:
         return f"{self.items}-{version}"
 

@@ -1,4 +1,5 @@
-"""Reading back what the indexer stored (items with text vectors, events), and writing item vectors."""
+"""Reading back what the indexer stored (items with text vectors, events, impressions), and writing
+item vectors and impressions."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from tqdm import tqdm
 
 from indexer.config import IndexerConfig
 from indexer.errors import BulkLoadError
-from indexer.load import bulk_actions
+from indexer.load import bulk_actions, ensure_index
+from indexer.mappings import IndexNames, index_body
 
-EVENT_FIELDS = ["user_id", "item_id", "type", "value", "@timestamp"]
+EVENT_FIELDS = ["user_id", "item_id", "type", "value", "@timestamp", "request_id", "query", "position"]
 
 
 def read_items(es: Elasticsearch, index: str) -> tuple[list[dict[str, Any]], np.ndarray]:
@@ -72,3 +74,37 @@ def write_item_vectors(
     if failed:
         raise BulkLoadError(f"item_vector not written in {index}", failed)
     return len(items)
+
+
+def impression_id(doc: Mapping[str, Any]) -> str:
+    return f"{doc['request_id']}:{doc['position']}"
+
+
+def store_impressions(
+    es: Elasticsearch, names: IndexNames, docs: Sequence[Mapping[str, Any]], cfg: IndexerConfig
+) -> int:
+    """Write impression documents with _id = request_id:position (a retried write is idempotent).
+
+    Raises:
+        BulkLoadError: some impressions were not written; `failed` holds their results.
+    """
+    if not docs:
+        return 0
+    ensure_index(es, names.impressions, index_body("impressions"))
+    actions = (
+        {"_op_type": "index", "_index": names.impressions, "_id": impression_id(doc), "_source": doc} for doc in docs
+    )
+    failed = [outcome["index"] for ok, outcome in bulk_actions(es, actions, cfg) if not ok]
+    if failed:
+        raise BulkLoadError(f"impressions not written to {names.impressions}", failed)
+    return len(docs)
+
+
+def read_impressions(es: Elasticsearch, index: str) -> list[dict[str, Any]]:
+    """Every stored impression, oldest request first, in shown order within a request."""
+    if not es.indices.exists(index=index):
+        return []
+    hits = helpers.scan(es, index=index, query={"query": {"match_all": {}}}, size=5000)
+    impressions = [hit["_source"] for hit in hits]
+    impressions.sort(key=lambda i: (i["@timestamp"], i["request_id"], i["position"]))
+    return impressions

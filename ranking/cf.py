@@ -266,7 +266,7 @@ class _NeighbourSource(CandidateSource):
 
     _array_names = ("data", "indices", "indptr", "shape")
 
-    def __init__(self, interaction_config: InteractionConfig | None = None, n_neighbors: int = 100) -> None:
+    def __init__(self, interaction_config: InteractionConfig | None = None, n_neighbors: int = 200) -> None:
         super().__init__(interaction_config)
         if n_neighbors <= 0:
             raise ValueError(f"n_neighbors must be positive, got {n_neighbors}")
@@ -304,14 +304,15 @@ class ItemCF(_NeighbourSource):
 
     Args:
         interaction_config: event weights.
-        n_neighbors: neighbours kept per item (M). Default 100.
+        n_neighbors: neighbours kept per item (M). Default 200 (best of 50/100/200 on a MovieLens
+            validation split).
         binary: use 0/1 "liked" instead of weights. Default False.
     """
 
     name = "itemcf"
 
     def __init__(
-        self, interaction_config: InteractionConfig | None = None, n_neighbors: int = 100, binary: bool = False
+        self, interaction_config: InteractionConfig | None = None, n_neighbors: int = 200, binary: bool = False
     ) -> None:
         super().__init__(interaction_config, n_neighbors)
         self.binary = binary
@@ -341,7 +342,7 @@ class Swing(_NeighbourSource):
 
     Args:
         interaction_config: event weights (only positive interactions count).
-        n_neighbors: neighbours kept per item. Default 100.
+        n_neighbors: neighbours kept per item. Default 200.
         alpha: smoothing constant. Default 1.0.
         max_users_per_item: likers sampled per item when forming pairs. Default 200.
         random_state: seed for that sampling. Default 0.
@@ -352,7 +353,7 @@ class Swing(_NeighbourSource):
     def __init__(
         self,
         interaction_config: InteractionConfig | None = None,
-        n_neighbors: int = 100,
+        n_neighbors: int = 200,
         alpha: float = 1.0,
         max_users_per_item: int = 200,
         random_state: int = 0,
@@ -412,9 +413,11 @@ class ALS(CandidateSource):
 
     Args:
         interaction_config: event weights (only positive interactions count).
-        factors: latent dimension. Default 64.
+        factors: latent dimension. Default 32.
         regularization: L2 penalty lambda. Default 0.05.
-        alpha: confidence scale. Default 10.0.
+        alpha: confidence scale. Default 5.0. Factors 32 with alpha 5 had the best NDCG@10 and
+            Recall@50 together in a 3x4x2 grid on a MovieLens validation split: the baseline
+            the two-tower is compared with is a tuned one.
         iterations: ALS sweeps. Default 15.
         random_state: seed for the factor initialisation. Default 0.
     """
@@ -426,9 +429,9 @@ class ALS(CandidateSource):
     def __init__(
         self,
         interaction_config: InteractionConfig | None = None,
-        factors: int = 64,
+        factors: int = 32,
         regularization: float = 0.05,
-        alpha: float = 10.0,
+        alpha: float = 5.0,
         iterations: int = 15,
         random_state: int = 0,
     ) -> None:

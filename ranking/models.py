@@ -5,18 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from ranking.cf import CandidateSource, ItemCF, Swing
+from ranking.ranker import LightGBMRanker
 from ranking.registry import ModelRegistry
 from ranking.two_tower import TwoTowerModel
 
 TOWERS = "towers"
 CF = "cf"
-COMPONENTS = (TOWERS, CF)
+RANKER = "ranker"
+COMPONENTS = (TOWERS, CF, RANKER)
 CF_SOURCES: dict[str, type[CandidateSource]] = {"swing": Swing, "itemcf": ItemCF}
 
 
 def load_towers(path: Path) -> TwoTowerModel:
     """Loader for HotModel: the towers component of a version directory."""
     return TwoTowerModel.load(path)
+
+
+def load_ranker(path: Path) -> LightGBMRanker:
+    """Loader for HotModel: refuses (FeatureMismatchError) a ranker trained on other features,
+    so serving keeps the previous ranker or retrieval order."""
+    return LightGBMRanker.load(path)
 
 
 def save_cf(model: CandidateSource, source: str, path: Path) -> None:

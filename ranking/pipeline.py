@@ -9,6 +9,14 @@ from ranking.stages import NoopRanker, NoopReranker, Query, Ranker, Reranker, Re
 from ranking.timing import timed
 
 
+@dataclass(frozen=True)
+class Page:
+    """What one pipeline run shows, and how many candidates it chose from (a ranker feature)."""
+
+    items: list[Candidate]
+    retrieved: int
+
+
 @dataclass
 class Pipeline:
     """The three stages of one endpoint."""
@@ -17,11 +25,11 @@ class Pipeline:
     ranker: Ranker = field(default_factory=NoopRanker)
     reranker: Reranker = field(default_factory=NoopReranker)
 
-    def run(self, query: Query, k: int, candidates: int) -> list[Candidate]:
+    def run(self, query: Query, k: int, candidates: int) -> Page:
         """Return the top k for `query`, drawing on `candidates` retrieved items."""
         with timed("retrieve"):
             found = self.retriever.retrieve(query, max(k, candidates))
         with timed("rank"):
             ranked = self.ranker.rank(query, found)
         with timed("rerank"):
-            return self.reranker.rerank(query, ranked, k)
+            return Page(self.reranker.rerank(query, ranked, k), len(found))

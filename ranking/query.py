@@ -94,7 +94,8 @@ def _popular_functions(cfg: RetrievalConfig) -> list[dict[str, Any]]:
     if cfg.popularity_weight > 0:
         functions.append(
             {
-                "field_value_factor": {"field": "popularity", "modifier": "log1p", "missing": 0},
+                # ln1p, not log1p: ES's log1p is log10(1 + x), while the towers' prior is natural-log.
+                "field_value_factor": {"field": "popularity", "modifier": "ln1p", "missing": 0},
                 "weight": cfg.popularity_weight,
             }
         )

@@ -21,6 +21,7 @@ from ranking.candidate import Candidate
 from ranking.config import RankerConfig
 from ranking.errors import FeatureMismatchError, ModelLoadError, NotFittedError
 from ranking.features import FEATURE_NAMES, RequestContext, feature_matrix
+from ranking.registry import Loaded
 from ranking.stages import Query
 
 logger = logging.getLogger(__name__)
@@ -383,3 +384,57 @@ class LightGBMRanker:
         ranker.best_iteration = min(best_iteration, booster.current_iteration())
         ranker.validation = validation
         return ranker
+
+
+CONTRIBUTION_PREFIX = "contrib:"
+
+
+class ModelRanker:
+    """The serving rank stage: the published LightGBM model when one is loaded, else retrieval order.
+
+    Either way every candidate leaves with 'retrieval_rank' and 'retrieval_score' in its
+    features, so the impression log can rebuild exactly the feature rows a model trained on
+    it will be served with. With `query.explain`, the top feature contributions go into the
+    features as 'contrib:<feature>'.
+
+    Args:
+        model: returns the currently loaded ranker (e.g. `HotModel.get`), or None.
+        n_contributions: contributions kept per item for explain. Default 3.
+
+    Example:
+        >>> stage = ModelRanker(lambda: None)
+        >>> [c.features["retrieval_rank"] for c in stage.rank(Query(text="x"), [Candidate("a", 2.0)])]
+        [0.0]
+    """
+
+    def __init__(self, model: Callable[[], Loaded[LightGBMRanker] | None], *, n_contributions: int = 3) -> None:
+        self.model = model
+        self.n_contributions = n_contributions
+
+    def version(self) -> str | None:
+        """The model version serving now, or None (retrieval order)."""
+        loaded = self.model()
+        return loaded.version if loaded else None
+
+    def rank(self, query: Query, candidates: Sequence[Candidate]) -> list[Candidate]:
+        loaded = self.model()
+        if loaded is None or not candidates:
+            return [
+                Candidate(
+                    c.item_id,
+                    c.score,
+                    {**c.features, "retrieval_rank": float(i), "retrieval_score": c.score},
+                    c.item,
+                )
+                for i, c in enumerate(candidates)
+            ]
+        if not query.explain:
+            return loaded.model.rank(query, candidates)
+        ranked, contributions = loaded.model.rank_explained(query, candidates, n=self.n_contributions)
+        return [
+            c.rescored(
+                c.score,
+                **{f"{CONTRIBUTION_PREFIX}{name}": value for name, value in contributions.get(c.item_id, [])},
+            )
+            for c in ranked
+        ]

@@ -37,12 +37,17 @@ class Personal:
 
 @dataclass(frozen=True)
 class Query:
-    """What a request asks for. `text` is None for a feed; `personal` is None for unknown users."""
+    """What a request asks for. `text` is None for a feed; `personal` is None for unknown users.
+
+    `explain` asks the stages to record why each item is where it is (the ranker then also
+    computes per-feature contributions, which costs a second LightGBM pass).
+    """
 
     text: str | None = None
     user_id: str | None = None
     filters: Filters = field(default_factory=Filters)
     personal: Personal | None = None
+    explain: bool = False
 
 
 class Retriever(Protocol):

@@ -54,8 +54,7 @@ class Examples:
         return int(self.target.shape[0])
 
 
-def build_examples(events: Sequence[Event], item_index: Mapping[str, int], cfg: TowerConfig
-                   ) -> Examples:
+def build_examples(events: Sequence[Event], item_index: Mapping[str, int], cfg: TowerConfig) -> Examples:
     """One example per positive event, history = the last `max_history` weighted events with
     a strictly earlier timestamp (events tied with the target are not history).
 
@@ -67,8 +66,7 @@ def build_examples(events: Sequence[Event], item_index: Mapping[str, int], cfg: 
     for number, user_events in enumerate(group_by_user(events).values()):
         known = [e for e in user_events if str(e["item_id"]) in item_index]
         user_items.append({item_index[str(e["item_id"])] for e in known})
-        hist = [(item_index[str(e["item_id"])], event_weight(e, cfg.interaction),
-                 event_timestamp(e)) for e in known]
+        hist = [(item_index[str(e["item_id"])], event_weight(e, cfg.interaction), event_timestamp(e)) for e in known]
         hist = [h for h in hist if h[1] != 0.0]
         hist_ts = [h[2] for h in hist]
         for event in known:
@@ -76,7 +74,7 @@ def build_examples(events: Sequence[Event], item_index: Mapping[str, int], cfg: 
                 continue
             ts = event_timestamp(event)
             end = bisect.bisect_left(hist_ts, ts)
-            window = hist[max(0, end - length):end]
+            window = hist[max(0, end - length) : end]
             row_items = np.zeros(length, np.int64)
             row_weights = np.zeros(length, np.float32)
             row_ages = np.zeros(length, np.float32)
@@ -90,12 +88,17 @@ def build_examples(events: Sequence[Event], item_index: Mapping[str, int], cfg: 
             users.append(number)
     if not targets:
         raise ValueError("no positive events on known items: nothing to train on")
-    return Examples(np.stack(items), np.stack(weights), np.stack(ages),
-                    np.asarray(targets, np.int64), np.asarray(users, np.int64), user_items)
+    return Examples(
+        np.stack(items),
+        np.stack(weights),
+        np.stack(ages),
+        np.asarray(targets, np.int64),
+        np.asarray(users, np.int64),
+        user_items,
+    )
 
 
-def _numeric_stats(model: TwoTowerModel, items: Sequence[Mapping[str, Any]]
-                   ) -> dict[str, tuple[float, float]]:
+def _numeric_stats(model: TwoTowerModel, items: Sequence[Mapping[str, Any]]) -> dict[str, tuple[float, float]]:
     """Mean and std of each raw numeric feature over items that have it."""
     columns: dict[str, list[float]] = defaultdict(list)
     for item in items:
@@ -110,19 +113,27 @@ def _numeric_stats(model: TwoTowerModel, items: Sequence[Mapping[str, Any]]
 
 
 @torch.no_grad()
-def _item_matrix(model: TwoTowerModel, feats: ItemFeatures, batch_size: int = 8192
-                 ) -> torch.Tensor:
+def _item_matrix(model: TwoTowerModel, feats: ItemFeatures, batch_size: int = 8192) -> torch.Tensor:
     model.eval()
-    return torch.cat([model.item_tower(feats.subset(torch.arange(s, min(s + batch_size,
-                                                                        len(feats)))))
-                      for s in range(0, len(feats), batch_size)])  # (n_items, dim)
+    return torch.cat(
+        [
+            model.item_tower(feats.subset(torch.arange(s, min(s + batch_size, len(feats)))))
+            for s in range(0, len(feats), batch_size)
+        ]
+    )  # (n_items, dim)
 
 
 @torch.no_grad()
-def rank_by_vectors(model: TwoTowerModel, item_vectors: np.ndarray, item_ids: Sequence[str],
-                    histories: HistoryRows, seen: Mapping[Hashable, set[str]], k: int
-                    ) -> dict[Hashable, list[str]]:
-    """Top-k item ids per user by cosine, excluding the user's `seen` items.
+def rank_by_vectors(
+    model: TwoTowerModel,
+    item_vectors: np.ndarray,
+    item_ids: Sequence[str],
+    histories: HistoryRows,
+    seen: Mapping[Hashable, set[str]],
+    k: int,
+    prior: np.ndarray | None = None,
+) -> dict[Hashable, list[str]]:
+    """Top-k item ids per user by cosine (+ prior), excluding the user's `seen` items.
 
     Args:
         model: gives the user tower.
@@ -131,6 +142,7 @@ def rank_by_vectors(model: TwoTowerModel, item_vectors: np.ndarray, item_ids: Se
         histories: user -> [(item_id, event weight, age in days)], oldest first.
         seen: user -> item ids never to recommend.
         k: list length.
+        prior: (n_items,) added to every user's cosines (`TwoTowerModel.popularity_prior`).
     """
     index = {item_id: row for row, item_id in enumerate(item_ids)}
     k = min(k, len(item_ids))
@@ -138,9 +150,14 @@ def rank_by_vectors(model: TwoTowerModel, item_vectors: np.ndarray, item_ids: Se
     for user_id, rows in histories.items():
         known = [(index[i], w, a) for i, w, a in rows if i in index]
         idx = np.asarray([r[0] for r in known], np.int64)
-        user = model.encode_user(item_vectors[idx], np.asarray([r[1] for r in known], np.float32),
-                                 np.asarray([r[2] for r in known], np.float32))
+        user = model.encode_user(
+            item_vectors[idx],
+            np.asarray([r[1] for r in known], np.float32),
+            np.asarray([r[2] for r in known], np.float32),
+        )
         scores = item_vectors @ user  # (n_items,)
+        if prior is not None:
+            scores = scores + prior
         excluded = [index[i] for i in seen.get(user_id, ()) if i in index]
         scores[excluded] = -np.inf
         top = np.argpartition(-scores, k - 1)[:k]
@@ -149,20 +166,32 @@ def rank_by_vectors(model: TwoTowerModel, item_vectors: np.ndarray, item_ids: Se
     return out
 
 
-def rank_with_towers(model: TwoTowerModel, items: Sequence[Mapping[str, Any]],
-                     text_vectors: np.ndarray, histories: HistoryRows,
-                     seen: Mapping[Hashable, set[str]], k: int) -> dict[Hashable, list[str]]:
-    """Encode the catalog, then `rank_by_vectors`; what offline evaluation calls."""
+def rank_with_towers(
+    model: TwoTowerModel,
+    items: Sequence[Mapping[str, Any]],
+    text_vectors: np.ndarray,
+    histories: HistoryRows,
+    seen: Mapping[Hashable, set[str]],
+    k: int,
+) -> dict[Hashable, list[str]]:
+    """Encode the catalog, then `rank_by_vectors` with the model's popularity prior; what offline evaluation calls."""
     vectors = model.encode_items(items, text_vectors)
-    return rank_by_vectors(model, vectors, [str(i["id"]) for i in items], histories, seen, k)
+    ids = [str(i["id"]) for i in items]
+    return rank_by_vectors(model, vectors, ids, histories, seen, k, model.popularity_prior(items))
 
 
 class _Trainer:
     """One training run on fixed events: sampling tables, the step, the epoch loop."""
 
-    def __init__(self, events: Sequence[Event], items: Sequence[Mapping[str, Any]],
-                 text_vectors: np.ndarray, cfg: TowerConfig, seed: int, device: torch.device
-                 ) -> None:
+    def __init__(
+        self,
+        events: Sequence[Event],
+        items: Sequence[Mapping[str, Any]],
+        text_vectors: np.ndarray,
+        cfg: TowerConfig,
+        seed: int,
+        device: torch.device,
+    ) -> None:
         self.cfg, self.seed, self.device = cfg, seed, device
         self.item_ids = [str(item["id"]) for item in items]
         self.item_index = {item_id: row for row, item_id in enumerate(self.item_ids)}
@@ -171,20 +200,21 @@ class _Trainer:
         reference = max((event_timestamp(e) for e in events), default=0.0)
         self.model = TwoTowerModel(cfg, seen, None, reference)
         self.model.numeric_stats = _numeric_stats(self.model, items)
+        self.prior = self.model.popularity_prior(items)  # validation ranks as serving does
         self.model.to(device)
         self.feats = _to(self.model.featurize(items, text_vectors), device)
         self.examples = build_examples(events, self.item_index, cfg)
         counts = np.bincount(self.examples.target, minlength=len(items)).astype(np.float64)
-        self.log_q = torch.as_tensor(np.log((counts + 1.0) / (counts + 1.0).sum()),
-                                     dtype=torch.float32, device=device)  # (n_items,)
+        self.log_q = torch.as_tensor(
+            np.log((counts + 1.0) / (counts + 1.0).sum()), dtype=torch.float32, device=device
+        )  # (n_items,)
         seen_rows = np.asarray(sorted(self.item_index[i] for i in seen), np.int64)
         probs = (counts[seen_rows] + 1.0) ** cfg.negative_sampling_power
         self.neg_rows, self.neg_probs = seen_rows, probs / probs.sum()
         self.hard_pool = self._hard_pool(items, counts)
         self.rng = np.random.default_rng(seed)
 
-    def _hard_pool(self, items: Sequence[Mapping[str, Any]], counts: np.ndarray
-                   ) -> dict[int, np.ndarray]:
+    def _hard_pool(self, items: Sequence[Mapping[str, Any]], counts: np.ndarray) -> dict[int, np.ndarray]:
         """Per item row: the 100 most popular training items sharing its first category."""
         by_category: dict[str, list[int]] = defaultdict(list)
         first: dict[int, str] = {}
@@ -194,8 +224,10 @@ class _Trainer:
             if name and counts[row] > 0:
                 by_category[name].append(row)
                 first[row] = name
-        tops = {name: np.asarray(sorted(rows, key=lambda r: (-counts[r], r))[:100], np.int64)
-                for name, rows in by_category.items()}
+        tops = {
+            name: np.asarray(sorted(rows, key=lambda r: (-counts[r], r))[:100], np.int64)
+            for name, rows in by_category.items()
+        }
         return {row: tops[name] for row, name in first.items()}
 
     def _negatives(self, batch: np.ndarray, n: int, n_hard: int) -> np.ndarray:
@@ -220,8 +252,9 @@ class _Trainer:
             feats.item_id = torch.where(drop, torch.zeros_like(feats.item_id), feats.item_id)
         return feats
 
-    def _softmax_loss(self, user: torch.Tensor, target: torch.Tensor, target_v: torch.Tensor,
-                      neg: torch.Tensor) -> torch.Tensor:
+    def _softmax_loss(
+        self, user: torch.Tensor, target: torch.Tensor, target_v: torch.Tensor, neg: torch.Tensor
+    ) -> torch.Tensor:
         """Sampled softmax over in-batch positives, per-row negatives and (mixed negative
         sampling) `n_uniform_negatives` catalog items shared by the batch.
 
@@ -234,19 +267,15 @@ class _Trainer:
         same = (target[:, None] == target[None, :]) & ~torch.eye(b, dtype=torch.bool, device=dev)
         candidates, logits = [target], [(user @ target_v.T).masked_fill(same, -1e4)]  # (B, B)
         if cfg.n_uniform_negatives:
-            uniform = torch.as_tensor(self.rng.integers(0, len(self.log_q),
-                                                        cfg.n_uniform_negatives), device=dev)
+            uniform = torch.as_tensor(self.rng.integers(0, len(self.log_q), cfg.n_uniform_negatives), device=dev)
             uniform_v = self.model.item_tower(self._id_dropout(self.feats.subset(uniform)))
             candidates.append(uniform)
-            logits.append((user @ uniform_v.T).masked_fill(
-                uniform[None, :] == target[:, None], -1e4))  # (B, n_uniform)
+            logits.append((user @ uniform_v.T).masked_fill(uniform[None, :] == target[:, None], -1e4))  # (B, n_uniform)
         if cfg.logq_correction:
             log_q = self.log_q + math.log(b)  # (n_items,)
             if cfg.n_uniform_negatives:
-                log_q = torch.logaddexp(log_q, torch.full_like(
-                    log_q, math.log(cfg.n_uniform_negatives / len(log_q))))
-            logits = [part - tau * log_q[rows][None, :]
-                      for rows, part in zip(candidates, logits, strict=True)]
+                log_q = torch.logaddexp(log_q, torch.full_like(log_q, math.log(cfg.n_uniform_negatives / len(log_q))))
+            logits = [part - tau * log_q[rows][None, :] for rows, part in zip(candidates, logits, strict=True)]
         all_logits = torch.cat([logits[0], neg, *logits[1:]], dim=1) / tau
         return F.cross_entropy(all_logits, torch.arange(b, device=dev))
 
@@ -268,8 +297,8 @@ class _Trainer:
         unique, inverse = torch.unique(needed, return_inverse=True)
         vectors = self.model.item_tower(self._id_dropout(self.feats.subset(unique)))  # (U, dim)
         hist_v = vectors[inverse[: b * length]].view(b, length, -1)  # (B, L, dim)
-        target_v = vectors[inverse[b * length: b * length + b]]  # (B, dim)
-        neg_v = vectors[inverse[b * length + b:]].view(b, negs.shape[1], vectors.shape[1])  # (B, n, dim)
+        target_v = vectors[inverse[b * length : b * length + b]]  # (B, dim)
+        neg_v = vectors[inverse[b * length + b :]].view(b, negs.shape[1], vectors.shape[1])  # (B, n, dim)
         user = self.model.user_tower(hist_v, self.model.history_weights(weights, ages))
         pos = (user * target_v).sum(1)  # (B,) cosines
         neg = torch.einsum("bd,bnd->bn", user, neg_v)  # (B, n)
@@ -283,19 +312,16 @@ class _Trainer:
         if cfg.loss == "pointwise":
             valid = negs != target[:, None]
             pos_loss = F.binary_cross_entropy_with_logits(pos / tau, torch.ones_like(pos))
-            neg_loss = F.binary_cross_entropy_with_logits(neg / tau, torch.zeros_like(neg),
-                                                          reduction="none")
+            neg_loss = F.binary_cross_entropy_with_logits(neg / tau, torch.zeros_like(neg), reduction="none")
             return pos_loss + (neg_loss * valid).sum() / valid.sum().clamp(min=1)
         return F.relu(neg + cfg.margin - pos[:, None]).mean()  # pairwise triplet hinge
 
-    def validate(self, histories: HistoryRows, seen: Mapping[Hashable, set[str]],
-                 holdout: Holdout) -> dict[str, float]:
+    def validate(self, histories: HistoryRows, seen: Mapping[Hashable, set[str]], holdout: Holdout) -> dict[str, float]:
         """NDCG@10, Recall@eval_k and the early-stopping score on the validation hold-out."""
         cfg = self.cfg
         vectors = _item_matrix(self.model, self.feats).cpu().numpy()
         self.model.cpu()
-        rankings = rank_by_vectors(self.model, vectors, self.item_ids, histories, seen,
-                                   max(cfg.eval_k, 10))
+        rankings = rank_by_vectors(self.model, vectors, self.item_ids, histories, seen, max(cfg.eval_k, 10), self.prior)
         self.model.to(self.device)
         relevant = {u: {str(i) for i in items} for u, items in holdout.items()}
         ndcg = mean_ndcg_at_k(rankings, relevant, 10)
@@ -303,31 +329,29 @@ class _Trainer:
         score = {"ndcg": ndcg, "recall": recall, "mix": (ndcg + recall) / 2}[cfg.stop_metric]
         return {"ndcg@10": ndcg, f"recall@{cfg.eval_k}": recall, "score": score}
 
-    def run(self, epochs: int, holdout: Holdout | None = None,
-            valid_events: Sequence[Event] = ()) -> dict[str, Any]:
+    def run(self, epochs: int, holdout: Holdout | None = None, valid_events: Sequence[Event] = ()) -> dict[str, Any]:
         """Train up to `epochs`; with a hold-out, stop early and keep the best weights."""
         cfg = self.cfg
-        optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr,
-                                      weight_decay=cfg.weight_decay)
+        optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         histories: dict[Hashable, Any] = {}
         seen: dict[Hashable, set[str]] = {}
         if holdout:
             histories = user_histories(valid_events, cfg.interaction, set(holdout))
-            seen = {u: {str(e["item_id"]) for e in ev}
-                    for u, ev in group_by_user(valid_events).items() if u in holdout}
+            seen = {u: {str(e["item_id"]) for e in ev} for u, ev in group_by_user(valid_events).items() if u in holdout}
         n = len(self.examples)
         losses: list[float] = []
         history: dict[str, list[float]] = defaultdict(list)
         best, best_epoch, best_state = -math.inf, 0, None
-        scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
-                     if cfg.lr_schedule == "cosine" else None)
+        scheduler = (
+            torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs) if cfg.lr_schedule == "cosine" else None
+        )
         start = time.perf_counter()
         for epoch in range(1, epochs + 1):
             self.model.train()
             order = self.rng.permutation(n)
             total = 0.0
             for s in range(0, n, cfg.batch_size):
-                batch = order[s: s + cfg.batch_size]
+                batch = order[s : s + cfg.batch_size]
                 if len(batch) < 2:
                     continue
                 loss = self.step(batch)
@@ -344,8 +368,12 @@ class _Trainer:
                 scores = self.validate(histories, seen, holdout)
                 for name, value in scores.items():
                     history[name].append(value)
-                logger.info("epoch %d: loss %.4f, valid %s", epoch, losses[-1],
-                            ", ".join(f"{k} {v:.4f}" for k, v in scores.items()))
+                logger.info(
+                    "epoch %d: loss %.4f, valid %s",
+                    epoch,
+                    losses[-1],
+                    ", ".join(f"{k} {v:.4f}" for k, v in scores.items()),
+                )
                 if scores["score"] > best:
                     best, best_epoch = scores["score"], epoch
                     best_state = copy.deepcopy(self.model.state_dict())
@@ -359,21 +387,33 @@ class _Trainer:
             self.model.load_state_dict(best_state)
         self.model.cpu().eval()
         valid = {f"valid_{name}": values for name, values in history.items()}
-        best_row = {f"best_valid_{name}": values[best_epoch - 1]
-                    for name, values in history.items() if name != "score"}
-        return {"best_epoch": best_epoch, "epochs_run": len(losses), "train_loss": losses,
-                **valid, **best_row, "n_examples": n,
-                "examples_per_s": n * len(losses) / max(elapsed, 1e-9), "train_s": elapsed}
+        best_row = {f"best_valid_{name}": values[best_epoch - 1] for name, values in history.items() if name != "score"}
+        return {
+            "best_epoch": best_epoch,
+            "epochs_run": len(losses),
+            "train_loss": losses,
+            **valid,
+            **best_row,
+            "n_examples": n,
+            "examples_per_s": n * len(losses) / max(elapsed, 1e-9),
+            "train_s": elapsed,
+        }
 
 
 def _to(feats: ItemFeatures, device: torch.device) -> ItemFeatures:
-    return ItemFeatures(*(t.to(device) for t in (feats.text, feats.item_id, feats.category,
-                                                  feats.brand, feats.tags, feats.numeric)))
+    return ItemFeatures(
+        *(t.to(device) for t in (feats.text, feats.item_id, feats.category, feats.brand, feats.tags, feats.numeric))
+    )
 
 
-def train_towers(events: Sequence[Event], items: Sequence[Mapping[str, Any]],
-                 text_vectors: np.ndarray, cfg: TowerConfig | None = None, seed: int = 0,
-                 device: str | torch.device | None = None) -> tuple[TwoTowerModel, dict[str, Any]]:
+def train_towers(
+    events: Sequence[Event],
+    items: Sequence[Mapping[str, Any]],
+    text_vectors: np.ndarray,
+    cfg: TowerConfig | None = None,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+) -> tuple[TwoTowerModel, dict[str, Any]]:
     """Train a two-tower model with early stopping on a time split of `events`.
 
     With `cfg.refit_full` (default) a second run on all events for the best epoch count
@@ -407,12 +447,12 @@ def train_towers(events: Sequence[Event], items: Sequence[Mapping[str, Any]],
     else:
         fit_events, holdout = global_time_split(events, cfg.valid_fraction, cfg.interaction)
     if not holdout:
-        logger.warning("validation split is empty (too little data): training %d epochs "
-                       "without early stopping", cfg.epochs)
+        logger.warning(
+            "validation split is empty (too little data): training %d epochs without early stopping", cfg.epochs
+        )
         trainer = _Trainer(events, items, text_vectors, cfg, seed, dev)
         metrics = trainer.run(cfg.epochs)
-        return trainer.model, {**metrics, "validation": "skipped",
-                               "fit_s": time.perf_counter() - start}
+        return trainer.model, {**metrics, "validation": "skipped", "fit_s": time.perf_counter() - start}
     trainer = _Trainer(fit_events, items, text_vectors, cfg, seed, dev)
     metrics = trainer.run(cfg.epochs, holdout, fit_events)
     model = trainer.model
@@ -422,8 +462,12 @@ def train_towers(events: Sequence[Event], items: Sequence[Mapping[str, Any]],
         model = refit.model
         metrics["refit_s"] = refit_metrics["train_s"]
     metrics["fit_s"] = time.perf_counter() - start
-    logger.info("two-tower trained: best epoch %d, valid ndcg@10 %.4f, recall@%d %.4f, %.1f s",
-                metrics["best_epoch"], metrics["best_valid_ndcg@10"], cfg.eval_k,
-                metrics[f"best_valid_recall@{cfg.eval_k}"], metrics["fit_s"])
+    logger.info(
+        "two-tower trained: best epoch %d, valid ndcg@10 %.4f, recall@%d %.4f, %.1f s",
+        metrics["best_epoch"],
+        metrics["best_valid_ndcg@10"],
+        cfg.eval_k,
+        metrics[f"best_valid_recall@{cfg.eval_k}"],
+        metrics["fit_s"],
+    )
     return model, metrics
-

@@ -11,12 +11,24 @@ from ranking.errors import ModelLoadError
 from ranking.interactions import user_histories
 from ranking.metrics import mean_recall_at_k
 from ranking.splits import temporal_split
-from ranking.train_towers import build_examples, rank_with_towers, train_towers
+from ranking.train_towers import build_examples, rank_by_vectors, rank_with_towers, train_towers
 from ranking.two_tower import TowerConfig, TwoTowerModel
 
 N_CLUSTERS, PER_CLUSTER, TEXT_DIM = 4, 15, 8
-TINY = dict(dim=16, text_dim=TEXT_DIM, hidden=32, id_buckets=1024, id_dim=8, field_buckets=64,
-            field_dim=4, batch_size=64, n_negatives=5, lr=1e-2, validation="none", epochs=4)
+TINY = dict(
+    dim=16,
+    text_dim=TEXT_DIM,
+    hidden=32,
+    id_buckets=1024,
+    id_dim=8,
+    field_buckets=64,
+    field_dim=4,
+    batch_size=64,
+    n_negatives=5,
+    lr=1e-2,
+    validation="none",
+    epochs=4,
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -27,9 +39,16 @@ def _threads() -> None:
 @pytest.fixture(scope="module")
 def catalog() -> tuple[list[dict], np.ndarray]:
     rng = np.random.default_rng(0)
-    items = [{"id": str(i), "category": f"c{i // PER_CLUSTER}", "tags": ["t", f"x{i % 3}"],
-              "price": float(i), "created_at": "2020-01-01T00:00:00Z"}
-             for i in range(N_CLUSTERS * PER_CLUSTER)]
+    items = [
+        {
+            "id": str(i),
+            "category": f"c{i // PER_CLUSTER}",
+            "tags": ["t", f"x{i % 3}"],
+            "price": float(i),
+            "created_at": "2020-01-01T00:00:00Z",
+        }
+        for i in range(N_CLUSTERS * PER_CLUSTER)
+    ]
     return items, rng.normal(size=(len(items), TEXT_DIM)).astype(np.float32)
 
 
@@ -42,11 +61,11 @@ def events() -> list[dict]:
         cluster = user % N_CLUSTERS
         items = rng.choice(PER_CLUSTER, size=10, replace=False) + cluster * PER_CLUSTER
         for t, item in enumerate(items):
-            out.append({"user_id": f"u{user}", "item_id": str(int(item)), "type": "like",
-                        "timestamp": 1.6e9 + 86_400.0 * t})
+            out.append(
+                {"user_id": f"u{user}", "item_id": str(int(item)), "type": "like", "timestamp": 1.6e9 + 86_400.0 * t}
+            )
         other = (cluster + 1) % N_CLUSTERS * PER_CLUSTER + int(rng.integers(PER_CLUSTER))
-        out.append({"user_id": f"u{user}", "item_id": str(other), "type": "dislike",
-                    "timestamp": 1.6e9 + 3600.0})
+        out.append({"user_id": f"u{user}", "item_id": str(other), "type": "dislike", "timestamp": 1.6e9 + 3600.0})
     return out
 
 
@@ -60,9 +79,7 @@ def trained(events: list[dict], catalog: tuple[list[dict], np.ndarray]) -> TwoTo
     return train_towers(events, items, text, tiny(), seed=0)[0]
 
 
-def test_examples_use_only_strictly_earlier_history(events: list[dict],
-                                                    catalog: tuple[list[dict], np.ndarray]
-                                                    ) -> None:
+def test_examples_use_only_strictly_earlier_history(events: list[dict], catalog: tuple[list[dict], np.ndarray]) -> None:
     items, _ = catalog
     ex = build_examples(events, {i["id"]: n for n, i in enumerate(items)}, tiny(max_history=4))
     assert len(ex) == 80 * 10  # one example per like
@@ -73,9 +90,9 @@ def test_examples_use_only_strictly_earlier_history(events: list[dict],
     assert (real.sum(axis=1) == 0).sum() == 80  # each user's first like has no history
 
 
-def test_same_seed_gives_identical_vectors(events: list[dict],
-                                           catalog: tuple[list[dict], np.ndarray],
-                                           trained: TwoTowerModel) -> None:
+def test_same_seed_gives_identical_vectors(
+    events: list[dict], catalog: tuple[list[dict], np.ndarray], trained: TwoTowerModel
+) -> None:
     items, text = catalog
     again = train_towers(events, items, text, tiny(), seed=0)[0]
     np.testing.assert_array_equal(again.encode_items(items, text), trained.encode_items(items, text))
@@ -83,8 +100,7 @@ def test_same_seed_gives_identical_vectors(events: list[dict],
     assert not np.allclose(other.encode_items(items, text), trained.encode_items(items, text))
 
 
-def test_save_load_round_trip(trained: TwoTowerModel, catalog: tuple[list[dict], np.ndarray],
-                              tmp_path: Path) -> None:
+def test_save_load_round_trip(trained: TwoTowerModel, catalog: tuple[list[dict], np.ndarray], tmp_path: Path) -> None:
     items, text = catalog
     trained.save(tmp_path / "towers")
     loaded = TwoTowerModel.load(tmp_path / "towers")
@@ -105,20 +121,22 @@ def test_load_reports_missing_or_corrupt_file(trained: TwoTowerModel, tmp_path: 
     assert info.value.path.endswith("model.safetensors")
 
 
-def test_unseen_item_gets_content_only_unit_vector(trained: TwoTowerModel,
-                                                   catalog: tuple[list[dict], np.ndarray]
-                                                   ) -> None:
+def test_unseen_item_gets_content_only_unit_vector(
+    trained: TwoTowerModel, catalog: tuple[list[dict], np.ndarray]
+) -> None:
     items, text = catalog
-    new = [{"id": "brand-new", "category": "c1", "brand": "never-seen"},
-           {"id": "also-new", "category": "c1", "brand": "never-seen"}, {"id": "bare"}]
+    new = [
+        {"id": "brand-new", "category": "c1", "brand": "never-seen"},
+        {"id": "also-new", "category": "c1", "brand": "never-seen"},
+        {"id": "bare"},
+    ]
     vectors = trained.encode_items(new, np.stack([text[20], text[20], np.zeros(TEXT_DIM)]))
     assert np.isfinite(vectors).all()
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-6)  # unseen ids: no id signal
 
 
-def test_empty_and_long_histories(trained: TwoTowerModel,
-                                  catalog: tuple[list[dict], np.ndarray]) -> None:
+def test_empty_and_long_histories(trained: TwoTowerModel, catalog: tuple[list[dict], np.ndarray]) -> None:
     items, text = catalog
     cold = trained.encode_user(np.zeros((0, 16)), np.zeros(0), np.zeros(0))
     assert cold.shape == (16,) and np.linalg.norm(cold) == pytest.approx(1.0, rel=1e-5)
@@ -131,17 +149,44 @@ def test_empty_and_long_histories(trained: TwoTowerModel,
         trained.encode_user(vectors[:3], np.ones(2), np.ones(2))
 
 
+def test_popularity_prior_is_temperature_times_beta_times_log_popularity(trained: TwoTowerModel) -> None:
+    items = [{"id": "a", "popularity": 0}, {"id": "b", "popularity": 99}, {"id": "c"}, {"id": "d", "popularity": "x"}]
+    prior = trained.popularity_prior(items)
+    cfg = trained.cfg
+    expected = [0.0, cfg.temperature * cfg.popularity_prior * np.log(100.0), 0.0, 0.0]
+    np.testing.assert_allclose(prior, expected, rtol=1e-6)
+    off = TwoTowerModel(cfg.model_copy(update={"popularity_prior": 0.0}))
+    assert not off.popularity_prior(items).any()
+
+
+def test_prior_reorders_near_ties_only(trained: TwoTowerModel, catalog: tuple[list[dict], np.ndarray]) -> None:
+    """A popular item overtakes a slightly closer one; a much closer one keeps its place."""
+    vectors = np.eye(3, 16, dtype=np.float32)
+    user = trained.encode_user(vectors[:1], np.ones(1), np.zeros(1))
+    # Items: 0 = the user's direction, 1 = nearly the same, 2 = orthogonal; scores are cosines.
+    items = np.stack([user, 0.99 * user + 0.141 * vectors[2], vectors[2]])
+    items /= np.linalg.norm(items, axis=1, keepdims=True)
+    histories = {"u": [("h", 1.0, 0.0)]}
+    ids = ["closest", "close-and-popular", "far"]
+    hist_vectors = np.concatenate([items, vectors[:1]])
+    plain = rank_by_vectors(trained, hist_vectors, [*ids, "h"], histories, {"u": {"h"}}, 3)
+    assert plain["u"][0] == "closest"
+    prior = np.asarray([0.0, 0.05, 0.05, 0.0], np.float32)
+    boosted = rank_by_vectors(trained, hist_vectors, [*ids, "h"], histories, {"u": {"h"}}, 3, prior)
+    assert boosted["u"][:2] == ["close-and-popular", "closest"] and boosted["u"][2] == "far"
+
+
 def test_featurize_checks_text_vector_shape(trained: TwoTowerModel) -> None:
     with pytest.raises(ValueError, match=r"text_vectors must have shape \(1, 8\)"):
         trained.encode_items([{"id": "1"}], np.zeros((1, 384), np.float32))
 
 
-def test_beats_popularity_on_planted_clusters(events: list[dict],
-                                              catalog: tuple[list[dict], np.ndarray]) -> None:
+def test_beats_popularity_on_planted_clusters(events: list[dict], catalog: tuple[list[dict], np.ndarray]) -> None:
     items, text = catalog
     train, holdout = temporal_split(events, n_holdout=2)
-    model, metrics = train_towers(train, items, text, tiny(epochs=15, validation="per_user",
-                                                           valid_holdout=2, eval_k=10), seed=0)
+    model, metrics = train_towers(
+        train, items, text, tiny(epochs=15, validation="per_user", valid_holdout=2, eval_k=10), seed=0
+    )
     assert metrics["best_epoch"] >= 1
     histories = user_histories(train, users=set(holdout))
     seen = {u: {i for i, _, _ in rows} for u, rows in histories.items()}
@@ -154,19 +199,17 @@ def test_beats_popularity_on_planted_clusters(events: list[dict],
 
 
 @pytest.mark.parametrize("loss", ["softmax", "pointwise", "pairwise", "listwise"])
-def test_each_loss_trains_without_nan(loss: str, events: list[dict],
-                                      catalog: tuple[list[dict], np.ndarray]) -> None:
+def test_each_loss_trains_without_nan(loss: str, events: list[dict], catalog: tuple[list[dict], np.ndarray]) -> None:
     items, text = catalog
-    model, metrics = train_towers(events, items, text,
-                                  tiny(loss=loss, epochs=3, hard_negative_ratio=0.4), seed=0)
+    model, metrics = train_towers(events, items, text, tiny(loss=loss, epochs=3, hard_negative_ratio=0.4), seed=0)
     assert all(np.isfinite(metrics["train_loss"]))
     assert metrics["train_loss"][-1] < metrics["train_loss"][0]
     assert np.isfinite(model.encode_items(items, text)).all()
 
 
 def test_empty_validation_split_trains_without_early_stopping(
-        events: list[dict], catalog: tuple[list[dict], np.ndarray],
-        caplog: pytest.LogCaptureFixture) -> None:
+    events: list[dict], catalog: tuple[list[dict], np.ndarray], caplog: pytest.LogCaptureFixture
+) -> None:
     items, text = catalog
     few = [e for e in events if e["user_id"] in {"u0", "u1"}]  # 10 positives each
     cfg = tiny(validation="per_user", valid_holdout=20, epochs=3)  # nobody can spare 20
@@ -179,20 +222,30 @@ def test_empty_validation_split_trains_without_early_stopping(
 
 
 @pytest.mark.parametrize("stop_metric", ["ndcg", "recall", "mix"])
-def test_validation_reports_ndcg_and_recall(stop_metric: str, events: list[dict],
-                                            catalog: tuple[list[dict], np.ndarray]) -> None:
+def test_validation_reports_ndcg_and_recall(
+    stop_metric: str, events: list[dict], catalog: tuple[list[dict], np.ndarray]
+) -> None:
     items, text = catalog
-    cfg = tiny(validation="per_user", valid_holdout=2, eval_k=10, epochs=3, patience=5,
-               stop_metric=stop_metric, refit_full=False)
+    cfg = tiny(
+        validation="per_user",
+        valid_holdout=2,
+        eval_k=10,
+        epochs=3,
+        patience=5,
+        stop_metric=stop_metric,
+        refit_full=False,
+    )
     _, metrics = train_towers(events, items, text, cfg, seed=0)
     assert len(metrics["valid_ndcg@10"]) == len(metrics["valid_recall@10"]) == 3
-    best = {"ndcg": metrics["valid_ndcg@10"], "recall": metrics["valid_recall@10"],
-            "mix": metrics["valid_score"]}[stop_metric]
+    best = {"ndcg": metrics["valid_ndcg@10"], "recall": metrics["valid_recall@10"], "mix": metrics["valid_score"]}[
+        stop_metric
+    ]
     assert metrics["best_epoch"] == 1 + int(np.argmax(best))
 
 
 def test_mixed_negatives_dropout_and_cosine_schedule_train(
-        events: list[dict], catalog: tuple[list[dict], np.ndarray]) -> None:
+    events: list[dict], catalog: tuple[list[dict], np.ndarray]
+) -> None:
     items, text = catalog
     cfg = tiny(epochs=3, n_uniform_negatives=16, dropout=0.2, lr_schedule="cosine")
     model, metrics = train_towers(events, items, text, cfg, seed=0)
