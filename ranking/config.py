@@ -41,9 +41,14 @@ class RetrievalConfig(BaseModel):
         "(plus a constant), the scale the other clauses are weighed against.",
     )
     category_affinity_weight: float = Field(
-        2.0, ge=0, description="Feed: boost for the user's top categories. Default 2."
+        0.5,
+        ge=0,
+        description="Feed: boost for the user's top categories, in logit units. Default 0.5 (of 0 / 0.5 / 2 on a "
+        "MovieLens validation split: NDCG@10 0.092 / 0.093 / 0.075 with cf_weight 1).",
     )
-    brand_affinity_weight: float = Field(1.0, ge=0, description="Feed: boost for the user's top brands. Default 1.")
+    brand_affinity_weight: float = Field(
+        0.5, ge=0, description="Feed: boost for the user's top brands, in logit units. Default 0.5, as categories."
+    )
     feed_popularity_weight: float = Field(
         0.5,
         ge=0,
@@ -52,7 +57,10 @@ class RetrievalConfig(BaseModel):
         "out in training (and 0.5 * freshness_weight * freshness).",
     )
     cf_weight: float = Field(
-        1.0, ge=0, description="Feed: boost of the CF (Swing/ItemCF) neighbours of recent items. Default 1."
+        1.0,
+        ge=0,
+        description="Feed: boost of the CF (Swing/ItemCF) neighbours of recent items, in logit units. Default 1 "
+        "(of 0 / 1 / 3 on a MovieLens validation split: NDCG@10 0.089 / 0.093 / 0.090 with category weight 0.5).",
     )
     cf_candidates: int = Field(50, ge=0, le=500, description="Feed: CF neighbours put in the request. Default 50.")
     affinity_top_n: int = Field(5, ge=0, le=50, description="Top categories/brands boosted. Default 5.")
