@@ -1,4 +1,4 @@
-"""`tandem eval`: offline baselines, the two-tower, and the full hybrid feed through the real ES request.
+"""`tandem eval`: offline baselines, the two-tower, and the full feed (retrieval, ranker, MMR) through ES.
 
 One temporal split (each user's last `n_holdout` positives held out) serves every method. The
 catalog is indexed under a throw-away index prefix; item popularity there is recomputed from the
@@ -6,6 +6,38 @@ training split (a count over all events would leak the test period into the popu
 the tower's features). Profiles are built from training events only, then each held-out user's
 feed is requested exactly as the API does it (user vector from item vectors in ES, affinity
 boosts, popular prior), excluding what they touched in training, as every method does.
+
+The feed rows, on the held-out users:
+
+- HybridFeed (ES): the serving request's retrieval order.
+- HybridFeed + LightGBM: those candidates re-scored by a LightGBM ranker, through the serving
+  rank stage (`ModelRanker`).
+- HybridFeed + LightGBM + MMR: then diversified by the serving `MMRReranker` (feed lambda and
+  business rules as configured).
+
+The ranker never sees the test targets, nor a model that did. It is trained on a second, earlier
+cut carved out of the TRAINING events only (`ranking.feed_replay`: each user's last `n_holdout`
+positives of train). The engine is first brought to the state as of that cut: popularity counted
+before it, item vectors from a two-tower trained before it (a tower trained on all of train has
+seen the cut's targets as positives, so its kNN scores there would be inflated, and the ranker
+would learn to trust them too much), profiles and CF neighbours from the events before it. Each
+cut user's feed is replayed through the serving FeedRetriever at their last event before the
+cut, and its candidates are labelled with what the user went on to like. A seeded 20% of those
+users is the ranker's validation split (early stopping and, with `tune_ranker`, the choice of
+hyper-parameters). Only then is the engine moved on to the state as of all of train (popularity,
+the train tower's vectors, the remaining events applied to the profiles: profile updates do not
+depend on the order events arrive in, so this equals building them from train at once) and the
+test feeds requested. One index serves both states, one after the other, so the catalog is
+embedded once.
+
+Each list is judged by NDCG@10 and Recall@k against the held-out positives, and its top 10 by
+intra-list diversity (mean pairwise cosine distance of the train tower's item vectors) and
+category coverage (the share of the catalog's categories it shows). A sweep of the MMR lambda
+(with the serving rules, and MMR alone) traces the diversity / NDCG@10 trade-off.
+
+Serving facts the feed rows inherit: the feed request leaves vectors out of `_source`, so the
+ranker's `two_tower_dot` feature is missing (the `knn_user` clause score carries the same signal)
+and MMR's similarity is the category/brand Jaccard fallback, not the item-vector cosine.
 """
 
 from __future__ import annotations
@@ -14,33 +46,65 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from elasticsearch import Elasticsearch, helpers
 
+from api.search_eval import default_grid, feature_importance, train_ranker, tune_ranker
 from api.settings import Settings
 from indexer.embedding import TextEncoder
 from indexer.errors import RowValidationError
 from indexer.events import validate_event
-from indexer.load import alias_target, index_catalog, store_events
+from indexer.load import Encoder, alias_target, index_catalog, store_events
 from indexer.mappings import IndexNames
 from indexer.profiles import update_profiles
 from indexer.readers import read_records
 from indexer.stored import read_items, write_item_vectors
-from ranking.cf import Popularity
+from ranking.candidate import Candidate
+from ranking.cf import CandidateSource, Popularity
+from ranking.config import RerankConfig
+from ranking.features import FEATURE_NAMES, labels
+from ranking.feed_replay import (
+    DEFAULT_DEPTH,
+    FeedRequest,
+    RequestClock,
+    cut_feed_history,
+    label_feeds,
+    last_event_times,
+    request_feeds,
+)
+from ranking.metrics import category_coverage, intra_list_diversity
 from ranking.models import CF_SOURCES
 from ranking.offline_eval import evaluate_offline, histories_and_seen, score_rankings, with_train_popularity
 from ranking.personal import UserContext
+from ranking.ranker import EVAL_AT, LightGBMRanker, ModelRanker
 from ranking.registry import Loaded
+from ranking.rerank import MMRReranker
 from ranking.retrieval import FeedRetriever
-from ranking.splits import temporal_split
-from ranking.stages import Filters, Query
+from ranking.splits import Holdout, temporal_split
 from ranking.train_towers import rank_with_towers, train_towers
 
 logger = logging.getLogger(__name__)
 HYBRID = "HybridFeed (ES)"
+RANKED = "HybridFeed + LightGBM"
+RERANKED = "HybridFeed + LightGBM + MMR"
+TWO_TOWER = "TwoTower"
+LIST_K = 10  # the page that diversity and coverage judge
+SWEEP_LAMBDAS: tuple[float, ...] = (1.0, 0.9, 0.8, 0.7, 0.5, 0.3)
+VALIDATION_SHARE = 0.2  # cut users held out of ranker training, for early stopping / tuning
+NO_RULES = {
+    "max_per_category": None,
+    "max_per_brand": None,
+    "freshness_weight": 0.0,
+    "dedup_threshold": None,
+    "dedup_titles": False,
+}
+SWEEPS = {"rules": "MMR + serving rules", "mmr_only": "MMR alone"}
+REPORT_JSON, REPORT_PNG, SWEEP_PNG = "eval.json", "eval.png", "eval_mmr.png"
+EVENT_CHUNK = 2000
 
 
 def read_events_file(path: Path) -> tuple[list[dict[str, Any]], int]:
@@ -56,6 +120,46 @@ def read_events_file(path: Path) -> tuple[list[dict[str, Any]], int]:
     return events, rejected
 
 
+class ListScorer:
+    """Diversity and coverage of a list's first `k` items, averaged over users.
+
+    Args:
+        items: catalog item documents (`id`, `category`).
+        vectors: (len(items), d) item vectors aligned with `items`; all-zero rows count as missing.
+        k: the page length judged.
+
+    Example:
+        >>> scorer = ListScorer([{"id": "a", "category": "X"}, {"id": "b", "category": "Y"}],
+        ...                     np.array([[1.0, 0.0], [0.0, 1.0]]), k=2)
+        >>> scorer.score({"u": ["a", "b"], "v": ["a"]})
+        {'ild@2': 0.5, 'coverage@2': 0.75}
+    """
+
+    def __init__(self, items: Sequence[Mapping[str, Any]], vectors: np.ndarray, k: int = LIST_K) -> None:
+        if len(items) != len(vectors):
+            raise ValueError(f"vectors must have one row per item ({len(items)}), got {len(vectors)}")
+        usable = np.linalg.norm(vectors, axis=1) > 0 if len(vectors) else np.zeros(0, dtype=bool)
+        self.vectors = {str(item["id"]): vectors[i] for i, item in enumerate(items) if usable[i]}
+        self.items = {str(item["id"]): item for item in items}
+        self.categories = sorted({name.lower() for item in items for name in labels(item.get("category"))})
+        self.k = k
+
+    def score(self, rankings: Mapping[Hashable, Sequence[str]]) -> dict[str, float]:
+        """{"ild@k", "coverage@k"}: means over users of the intra-list diversity of the top k's
+        item vectors (items without one are left out) and of the share of the catalog's categories
+        the top k shows (NaN when the catalog has none)."""
+        diversity, coverage = [], []
+        for ranked in rankings.values():
+            top = list(dict.fromkeys(ranked))[: self.k]
+            diversity.append(intra_list_diversity([self.vectors[i] for i in top if i in self.vectors]))
+            if self.categories:
+                coverage.append(category_coverage([self.items.get(i, {}) for i in top], self.categories))
+        return {
+            f"ild@{self.k}": float(np.mean(diversity)) if diversity else float("nan"),
+            f"coverage@{self.k}": float(np.mean(coverage)) if coverage else float("nan"),
+        }
+
+
 def evaluate_all(
     settings: Settings,
     es: Elasticsearch,
@@ -65,51 +169,140 @@ def evaluate_all(
     n_holdout: int = 5,
     ks: Sequence[int] = (10, 50, 200),
     seed: int = 0,
+    ranker: bool = True,
+    tune_ranker: bool = False,
+    lambdas: Sequence[float] = SWEEP_LAMBDAS,
+    encoder: Encoder | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Run every method on one split. Returns {"methods": {name: metrics}, "data": {...}}."""
+    """Run every method on one split (see the module docstring).
+
+    Args:
+        settings: index prefix, towers, retrieval, ranker and rerank settings.
+        es: client; every index is created under a throw-away prefix and deleted afterwards.
+        catalog, events_path: the data files.
+        n_holdout: positives held out per user (test), and again from train (the ranker's cut).
+        ks: Recall@k cut-offs; the feed requests max(ks) candidates (the ranker's depth too).
+        seed: seed of every model and of the ranker's validation split.
+        ranker: also train the feed ranker and score the ranker and MMR rows with the lambda sweep.
+        tune_ranker: choose the ranker's hyper-parameters on its validation users (a 25-config grid).
+        lambdas: the MMR lambdas swept.
+        encoder: the text encoder (default: settings.embedding_model).
+        progress: show progress bars.
+
+    Returns:
+        {"methods": {name: metrics}, "data": {...}, "timings": {...}}, plus "ranker" (its training
+        data, validation figures, feature importance) and "mmr_sweep" (one point per lambda and
+        variant) when `ranker`.
+
+    Raises:
+        ValueError: if ks is empty or n_holdout <= 0.
+    """
+    if not ks:
+        raise ValueError("ks must name at least one cut-off")
     cfg = settings.interactions
     tower_cfg = settings.towers.model_copy(update={"interaction": cfg})
+    depth = max(ks)
+    timings: dict[str, float] = {}
     events, rejected = read_events_file(events_path)
     train, holdout = temporal_split(events, n_holdout, cfg)
     names = IndexNames(f"{settings.index_prefix}eval-{uuid.uuid4().hex[:6]}-")
-    encoder = TextEncoder(settings.embedding_model, batch_size=settings.indexer.embed_batch_size)
+    encoder = encoder or TextEncoder(settings.embedding_model, batch_size=settings.indexer.embed_batch_size)
+    report: dict[str, Any] = {}
     try:
+        started = time.perf_counter()
         index_catalog(
             es, str(catalog), encoder, names, settings.indexer, progress=progress, item_vector_dims=tower_cfg.dim
         )
         target = alias_target(es, names.items)
         assert target is not None
         items, text_vectors = read_items(es, target)
+        timings["index_s"] = time.perf_counter() - started
         train_items = with_train_popularity(items, train, cfg)
-        _set_popularity(es, target, train_items)
 
+        started = time.perf_counter()
         results = evaluate_offline(events, items, None, n_holdout, ks, cfg, seed=seed)
+        timings["baselines_s"] = time.perf_counter() - started
         histories, seen = histories_and_seen(train, holdout, cfg)
         started = time.perf_counter()
         model, _metrics = train_towers(train, train_items, text_vectors, tower_cfg, seed=seed)
-        fitted = time.perf_counter() - started
-        rankings = rank_with_towers(model, train_items, text_vectors, histories, seen, max(ks))
-        results["TwoTower"] = {**score_rankings(rankings, holdout, ks), "fit_s": fitted, "users": float(len(holdout))}
-
-        started = time.perf_counter()
-        write_item_vectors(
-            es, target, train_items, model.encode_items(train_items, text_vectors), settings.indexer, progress=progress
-        )
-        for chunk_start in range(0, len(train), 2000):
-            stored = store_events(es, names, train[chunk_start : chunk_start + 2000], settings.indexer).stored
-            update_profiles(es, names, stored, cfg)
-        popularity = Popularity(cfg).fit(train)
-        cf = CF_SOURCES[settings.cf_source](cfg).fit(train) if settings.cf_source in CF_SOURCES else None
-        feeds = hybrid_feeds(
-            es, names, Loaded("eval", model), cf and Loaded("eval", cf), settings, holdout, seen, popularity, max(ks)
-        )
-        results[HYBRID] = {
-            **score_rankings(feeds, holdout, ks),
+        fitted = timings["towers_fit_s"] = time.perf_counter() - started
+        train_vectors = model.encode_items(train_items, text_vectors)
+        pages = ListScorer(items, train_vectors)
+        rankings = rank_with_towers(model, train_items, text_vectors, histories, seen, depth)
+        results[TWO_TOWER] = {
+            **score_rankings(rankings, holdout, ks),
+            **pages.score(rankings),
             "fit_s": fitted,
-            "total_s": time.perf_counter() - started,
             "users": float(len(holdout)),
         }
+
+        fitted_ranker: LightGBMRanker | None = None
+        stored_ids: set[str] = set()
+        if ranker:
+            started = time.perf_counter()
+            fitted_ranker, report["ranker"], stored_ids = train_feed_ranker(
+                es,
+                names,
+                target,
+                settings,
+                train,
+                items,
+                text_vectors,
+                n_holdout=n_holdout,
+                depth=depth,
+                seed=seed,
+                tune=tune_ranker,
+                progress=progress,
+            )
+            timings.update({f"ranker_{k}": v for k, v in report["ranker"].pop("timings").items()})
+            timings["ranker_total_s"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        _set_popularity(es, target, train_items)
+        write_item_vectors(es, target, train_items, train_vectors, settings.indexer, progress=progress)
+        store_with_profiles(es, names, [e for e in train if e["event_id"] not in stored_ids], settings)
+        popularity = Popularity(cfg).fit(train)
+        cf = _fit_cf(settings, train)
+        timings["test_state_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        requests = request_feeds(
+            FeedRetriever(es, names.items, settings.retrieval),
+            _user_context(es, names, settings, Loaded("eval", model), cf and Loaded("eval", cf)),
+            holdout,
+            seen,
+            last_event_times(train),
+            depth,
+            progress=progress,
+        )
+        feeds = {
+            u: top_up([c.item_id for c in r.candidates], seen.get(u, set()), popularity, depth)
+            for u, r in requests.items()
+        }
+        timings["test_feeds_s"] = time.perf_counter() - started
+        results[HYBRID] = {
+            **score_rankings(feeds, holdout, ks),
+            **pages.score(feeds),
+            "fit_s": fitted,
+            "total_s": timings["test_state_s"] + timings["test_feeds_s"],
+            "users": float(len(holdout)),
+        }
+        if fitted_ranker is not None:
+            started = time.perf_counter()
+            rows, report["mmr_sweep"] = score_ranker_rows(
+                requests,
+                fitted_ranker,
+                settings.rerank,
+                holdout,
+                seen,
+                popularity,
+                pages,
+                ks,
+                lambdas,
+                reference={HYBRID: results[HYBRID]},
+            )
+            results.update(rows)
+            timings["rank_rerank_sweep_s"] = time.perf_counter() - started
     finally:
         for index in es.indices.get(index=f"{names.prefix}*", expand_wildcards="all"):
             es.options(ignore_status=404).indices.delete(index=index)
@@ -122,8 +315,206 @@ def evaluate_all(
         "train_events": len(train),
         "users_evaluated": len(holdout),
         "n_holdout": n_holdout,
+        "depth": depth,
+        "list_k": LIST_K,
     }
-    return {"methods": results, "data": data}
+    return {"methods": results, "data": data, **report, "timings": timings}
+
+
+def train_feed_ranker(
+    es: Elasticsearch,
+    names: IndexNames,
+    target: str,
+    settings: Settings,
+    train: Sequence[Mapping[str, Any]],
+    items: Sequence[Mapping[str, Any]],
+    text_vectors: np.ndarray,
+    *,
+    n_holdout: int = 5,
+    depth: int = DEFAULT_DEPTH,
+    seed: int = 0,
+    tune: bool = False,
+    progress: bool = True,
+) -> tuple[LightGBMRanker | None, dict[str, Any], set[str]]:
+    """Bring the engine to the state as of a cut inside `train`, replay the cut users' feeds, fit the ranker.
+
+    See the module docstring. The engine's indices are left in the cut state: popularity and item
+    vectors of the cut, profiles from the events before it (their ids are returned, so the caller
+    applies only the rest).
+
+    Returns:
+        (the ranker, or None when no replayed feed retrieved a positive; a report with the replay
+        stats, validation figures, feature importance and "timings"; the event ids stored).
+    """
+    cfg = settings.interactions
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    cut = cut_feed_history(train, n_holdout, cfg)
+    cut_items = with_train_popularity(items, cut.before, cfg)
+    _set_popularity(es, target, cut_items)
+    tower_cfg = settings.towers.model_copy(update={"interaction": cfg})
+    model, _ = train_towers(cut.before, cut_items, text_vectors, tower_cfg, seed=seed)
+    timings["towers_fit_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    write_item_vectors(
+        es, target, cut_items, model.encode_items(cut_items, text_vectors), settings.indexer, progress=progress
+    )
+    store_with_profiles(es, names, cut.before, settings)
+    cf = _fit_cf(settings, cut.before)
+    timings["state_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    _, seen = histories_and_seen(cut.before, cut.targets, cfg)
+    requests = request_feeds(
+        FeedRetriever(es, names.items, settings.retrieval),
+        _user_context(es, names, settings, Loaded("cut", model), cf and Loaded("cut", cf)),
+        cut.targets,
+        seen,
+        cut.now,
+        depth,
+        progress=progress,
+    )
+    data = label_feeds(requests, cut.after, cfg)
+    timings["replay_s"] = time.perf_counter() - started
+    stored = {str(e["event_id"]) for e in cut.before}
+    report: dict[str, Any] = {
+        "cut_users": len(cut.targets),
+        "cut_events_before": len(cut.before),
+        "replay": data.stats.as_dict(),
+        "label": "graded_label of the user's events after the cut (ratings >= 4: like = 2); others 0",
+    }
+    if len(data) < 2:
+        logger.warning("feed ranker not trained: %d replayed feeds retrieved a positive", len(data))
+        return None, {**report, "skipped": "fewer than 2 replayed feeds with a retrieved positive", "timings": timings}
+    started = time.perf_counter()
+    trials: list[dict[str, Any]] = []
+    if tune:
+        ranker, info, trials = tune_ranker(data, default_grid(settings.ranker), validation=VALIDATION_SHARE, seed=seed)
+    else:
+        ranker, info = train_ranker(data, settings.ranker, validation=VALIDATION_SHARE, seed=seed)
+    timings["fit_s"] = time.perf_counter() - started
+    report.update(
+        {
+            **{k.replace("queries", "users"): v for k, v in info.items()},
+            "config": ranker.cfg.model_dump(mode="json"),
+            "features": len(FEATURE_NAMES),
+            "feature_importance_gain": feature_importance(ranker),
+            "tuning": trials,
+            "timings": timings,
+        }
+    )
+    return ranker, report, stored
+
+
+def score_ranker_rows(
+    requests: Mapping[Hashable, FeedRequest],
+    ranker: LightGBMRanker,
+    rerank_cfg: RerankConfig,
+    holdout: Holdout,
+    seen: Mapping[Hashable, set[str]],
+    popularity: Popularity,
+    pages: ListScorer,
+    ks: Sequence[int],
+    lambdas: Sequence[float] = SWEEP_LAMBDAS,
+    reference: Mapping[str, Mapping[str, float]] | None = None,
+) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
+    """The ranker and ranker + MMR rows, and the MMR lambda sweep, on the test feeds.
+
+    Both stages run through their serving classes (`ModelRanker`, `MMRReranker`) at each request's
+    own moment. Lists are topped up from popularity as the retrieval row is.
+
+    Returns:
+        ({RANKED: metrics, RERANKED: metrics}, sweep points: one dict per (variant, lambda) with
+        "variant", "lambda", "ndcg@10", "recall@10", "ild@10", "coverage@10"; the first points are
+        the reference rows (`reference`, the ranker, ranker + MMR) with "lambda" None).
+    """
+    depth = max(ks)
+    clock = RequestClock()
+    ranker.clock = clock
+    stage = ModelRanker(lambda: Loaded("eval", ranker))
+    mmr = MMRReranker(rerank_cfg, clock=clock)
+    ranked: dict[Hashable, list[Candidate]] = {}
+    ranked_ids: dict[Hashable, list[str]] = {}
+    reranked_ids: dict[Hashable, list[str]] = {}
+    rank_s = rerank_s = 0.0
+    for user_id, request in requests.items():
+        clock.moment = request.now
+        started = time.perf_counter()
+        ranked[user_id] = stage.rank(request.query, request.candidates)
+        rank_s += time.perf_counter() - started
+        started = time.perf_counter()
+        page = mmr.rerank(request.query, ranked[user_id], depth) if ranked[user_id] else []
+        rerank_s += time.perf_counter() - started
+        exclude = seen.get(user_id, set())
+        ranked_ids[user_id] = top_up([c.item_id for c in ranked[user_id]], exclude, popularity, depth)
+        reranked_ids[user_id] = top_up([c.item_id for c in page], exclude, popularity, depth)
+    n = max(len(requests), 1)
+    rows = {
+        RANKED: {
+            **score_rankings(ranked_ids, holdout, ks),
+            **pages.score(ranked_ids),
+            "ms_per_request": 1000 * rank_s / n,
+            "users": float(len(holdout)),
+        },
+        RERANKED: {
+            **score_rankings(reranked_ids, holdout, ks),
+            **pages.score(reranked_ids),
+            "lambda": mmr.cfg.lambda_ if mmr.cfg.lambda_ is not None else mmr.cfg.feed_lambda,
+            "ms_per_request": 1000 * (rank_s + rerank_s) / n,
+            "users": float(len(holdout)),
+        },
+    }
+    sweep = [
+        {"variant": name, "lambda": None, **_sweep_figures(metrics, pages.k)}
+        for name, metrics in {**(reference or {}), **rows}.items()
+    ]
+    for variant in SWEEPS:
+        cfg = rerank_cfg if variant == "rules" else rerank_cfg.model_copy(update=NO_RULES)
+        for lam in lambdas:
+            reranker = MMRReranker(cfg.model_copy(update={"lambda_": lam}), clock=clock)
+            tops: dict[Hashable, list[str]] = {}
+            for user_id, request in requests.items():
+                clock.moment = request.now
+                page = reranker.rerank(request.query, ranked[user_id], pages.k) if ranked[user_id] else []
+                tops[user_id] = top_up([c.item_id for c in page], seen.get(user_id, set()), popularity, pages.k)
+            figures = {**score_rankings(tops, holdout, (pages.k,)), **pages.score(tops)}
+            sweep.append({"variant": variant, "lambda": lam, **_sweep_figures(figures, pages.k)})
+            logger.info("MMR sweep %s: %s", variant, sweep[-1])
+    return rows, sweep
+
+
+def _sweep_figures(metrics: Mapping[str, float], k: int) -> dict[str, float]:
+    return {
+        name: float(metrics.get(name, float("nan"))) for name in ("ndcg@10", f"recall@{k}", f"ild@{k}", f"coverage@{k}")
+    }
+
+
+def store_with_profiles(
+    es: Elasticsearch, names: IndexNames, events: Sequence[Mapping[str, Any]], settings: Settings
+) -> int:
+    """Store events in time-ordered chunks and apply the newly stored ones to the profiles; returns how many."""
+    stored = 0
+    for start in range(0, len(events), EVENT_CHUNK):
+        chunk = store_events(es, names, list(events[start : start + EVENT_CHUNK]), settings.indexer).stored
+        update_profiles(es, names, chunk, settings.interactions)
+        stored += len(chunk)
+    return stored
+
+
+def _fit_cf(settings: Settings, events: Sequence[Mapping[str, Any]]) -> CandidateSource | None:
+    source = CF_SOURCES.get(settings.cf_source)
+    return source(settings.interactions).fit(events) if source is not None else None
+
+
+def _user_context(
+    es: Elasticsearch,
+    names: IndexNames,
+    settings: Settings,
+    towers: Loaded[Any],
+    cf: Loaded[Any] | None,
+) -> UserContext:
+    return UserContext(
+        es, names.users, names.items, lambda: towers, settings.retrieval, settings.interactions, cf=lambda: cf
+    )
 
 
 def _set_popularity(es: Elasticsearch, index: str, items: Sequence[Mapping[str, Any]]) -> None:
@@ -133,6 +524,22 @@ def _set_popularity(es: Elasticsearch, index: str, items: Sequence[Mapping[str, 
     )
     helpers.bulk(es, actions, chunk_size=1000)
     es.indices.refresh(index=index)
+
+
+def top_up(ranked: Sequence[str], exclude: Iterable[str], popularity: Popularity, k: int) -> list[str]:
+    """`ranked` cut to k, filled from popularity (minus `exclude` and what is already there) when short.
+
+    Example:
+        >>> pop = Popularity().fit([{"user_id": "u", "item_id": i, "type": "like", "timestamp": 0} for i in "abc"])
+        >>> top_up(["c"], {"a"}, pop, 2)
+        ['c', 'b']
+    """
+    out = list(ranked[:k])
+    if len(out) < k:
+        taken = set(out) | set(exclude)
+        extra = popularity.recommend([], k + len(taken), set())
+        out += [i for i, _ in extra if i not in taken][: k - len(out)]
+    return out
 
 
 def hybrid_feeds(
@@ -147,52 +554,87 @@ def hybrid_feeds(
     k: int,
 ) -> dict[Hashable, list[str]]:
     """Each held-out user's feed through the same request the API makes, topped up from popularity."""
-    users = UserContext(
-        es, names.users, names.items, lambda: towers, settings.retrieval, settings.interactions, cf=lambda: cf
+    requests = request_feeds(
+        FeedRetriever(es, names.items, settings.retrieval),
+        _user_context(es, names, settings, towers, cf),
+        holdout,
+        seen,
+        {},
+        k,
     )
-    retriever = FeedRetriever(es, names.items, settings.retrieval)
-    feeds: dict[Hashable, list[str]] = {}
-    for user_id in holdout:
-        exclude = seen.get(user_id, set())
-        personal = users.personal(str(user_id))
-        ranked: list[str] = []
-        if personal is not None:
-            query = Query(user_id=str(user_id), filters=Filters(exclude_ids=tuple(sorted(exclude))), personal=personal)
-            ranked = [c.item_id for c in retriever.retrieve(query, k)]
-        if len(ranked) < k:
-            taken = set(ranked) | exclude
-            ranked += [i for i, _ in popularity.recommend([], k + len(taken), set()) if i not in taken][
-                : k - len(ranked)
-            ]
-        feeds[user_id] = ranked
-    return feeds
+    return {
+        u: top_up([c.item_id for c in r.candidates], seen.get(u, set()), popularity, k) for u, r in requests.items()
+    }
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, (int, float)) and np.isfinite(value) else "–"
 
 
 def format_table(results: Mapping[str, Mapping[str, float]], ks: Sequence[int]) -> str:
-    """A Markdown table, one row per method."""
-    columns = [f"recall@{k}" for k in ks] + ["ndcg@10"]
-    lines = ["| method | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+    """A Markdown table, one row per method ('–' where a method has no list to judge)."""
+    columns = [f"recall@{k}" for k in ks] + ["ndcg@10", f"ild@{LIST_K}", f"coverage@{LIST_K}"]
+    lines = ["| method | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
     for name, metrics in results.items():
-        lines.append(f"| {name} | " + " | ".join(f"{metrics.get(c, float('nan')):.4f}" for c in columns) + " |")
+        lines.append(f"| {name} | " + " | ".join(_cell(metrics.get(c)) for c in columns) + " |")
     return "\n".join(lines)
 
 
-def save_report(report: Mapping[str, Any], out_dir: Path, ks: Sequence[int]) -> tuple[Path, Path]:
-    """eval.json and eval.png (NDCG@10 and Recall@50 per method) in out_dir."""
+def format_sweep(report: Mapping[str, Any]) -> str:
+    """The MMR lambda sweep as a Markdown table ('' without one)."""
+    points = report.get("mmr_sweep") or []
+    if not points:
+        return ""
+    columns = ["ndcg@10", f"recall@{LIST_K}", f"ild@{LIST_K}", f"coverage@{LIST_K}"]
+    lines = ["| list | lambda | " + " | ".join(columns) + " |", "|---|---:|" + "---:|" * len(columns)]
+    for point in points:
+        name = SWEEPS.get(point["variant"], point["variant"])
+        lam = "–" if point["lambda"] is None else f"{point['lambda']:g}"
+        lines.append(f"| {name} | {lam} | " + " | ".join(_cell(point.get(c)) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def describe_ranker(report: Mapping[str, Any]) -> str:
+    """One paragraph on the ranker's training data and validation ('' without a ranker)."""
+    info = report.get("ranker")
+    if not info:
+        return ""
+    replay = info["replay"]
+    text = (
+        f"Ranker: replayed {replay['groups']} cut users' feeds at depth {replay['depth']}, "
+        f"{replay['positives_retrieved']} of {replay['positives']} later positives retrieved, "
+        f"{replay['groups_kept']} feeds kept"
+    )
+    if "skipped" in info:
+        return text + f"; not trained ({info['skipped']})."
+    key = f"validation_ndcg@{EVAL_AT}"
+    text += f"; {info['trees']} trees on {info['train_users']} users"
+    if key in info:
+        text += (
+            f", validation NDCG@10 {info[key]:.4f} on {info['validation_users']} users "
+            f"(retrieval order {info[key + '_retrieval_order']:.4f})"
+        )
+    return text + "."
+
+
+def save_report(report: Mapping[str, Any], out_dir: Path, ks: Sequence[int]) -> tuple[Path, ...]:
+    """eval.json, eval.png (NDCG@10 and Recall@50 per method) and, with a sweep, eval_mmr.png
+    (NDCG@10 against intra-list diversity per MMR lambda) in out_dir; returns their paths."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    json_path, png_path = out_dir / "eval.json", out_dir / "eval.png"
+    json_path, png_path = out_dir / REPORT_JSON, out_dir / REPORT_PNG
     json_path.write_text(json.dumps(report, indent=2) + "\n")
     methods = list(report["methods"])
     metrics = ["ndcg@10", f"recall@{sorted(ks)[len(ks) // 2]}"]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.6))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 0.5 * len(methods) + 1.8))
+    feed_rows = (HYBRID, RANKED, RERANKED, TWO_TOWER)
     for ax, metric in zip(axes, metrics):
         values = [report["methods"][m].get(metric, 0.0) for m in methods]
-        ax.barh(methods, values, color=["#4c72b0" if m in (HYBRID, "TwoTower") else "#999999" for m in methods])
+        ax.barh(methods, values, color=["#4c72b0" if m in feed_rows else "#999999" for m in methods])
         ax.set_title(metric)
         ax.invert_yaxis()
         for y, value in enumerate(values):
@@ -205,4 +647,40 @@ def save_report(report: Mapping[str, Any], out_dir: Path, ks: Sequence[int]) -> 
     fig.tight_layout()
     fig.savefig(png_path, dpi=120)
     plt.close(fig)
-    return json_path, png_path
+    paths: tuple[Path, ...] = (json_path, png_path)
+    if report.get("mmr_sweep"):
+        paths += (save_sweep_chart(report, out_dir / SWEEP_PNG),)
+    return paths
+
+
+def save_sweep_chart(report: Mapping[str, Any], path: Path) -> Path:
+    """NDCG@10 against intra-list diversity of the top 10: one line per sweep variant, labelled
+    with lambda, and the reference lists (retrieval order, ranker, ranker + MMR) as points."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ild = f"ild@{LIST_K}"
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    points = report["mmr_sweep"]
+    for variant, label in SWEEPS.items():
+        line = [p for p in points if p["variant"] == variant and p["lambda"] is not None]
+        if not line:
+            continue
+        ax.plot([p[ild] for p in line], [p["ndcg@10"] for p in line], marker="o", label=label)
+        for p in line:
+            ax.annotate(
+                f"λ={p['lambda']:g}", (p[ild], p["ndcg@10"]), fontsize=7, xytext=(3, 3), textcoords="offset points"
+            )
+    for p, marker in zip([p for p in points if p["lambda"] is None], "s^D*"):
+        ax.scatter([p[ild]], [p["ndcg@10"]], marker=marker, s=50, color="black", label=p["variant"], zorder=3)
+    ax.set_xlabel(f"intra-list diversity of the top {LIST_K} (mean cosine distance, item vectors)")
+    ax.set_ylabel("NDCG@10")
+    ax.set_title(f"MMR trade-off, {report['data']['users_evaluated']} held-out users", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

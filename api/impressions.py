@@ -37,7 +37,8 @@ def impression_docs(
     source: str = "ranked",
     first_position: int = 0,
 ) -> list[dict[str, Any]]:
-    """One document per shown item; NaN features are left out (they read back as missing)."""
+    """One document per shown item; NaN features are left out (they read back as missing).
+    Positions are 1-based like the `position` of events, so the two join in Kibana."""
     if not shown:
         return []
     rows = feature_matrix(query, shown, now, RequestContext(n_candidates=n_candidates))
@@ -50,7 +51,7 @@ def impression_docs(
             "endpoint": endpoint,
             "source": source,
             "item_id": candidate.item_id,
-            "position": first_position + offset,
+            "position": first_position + offset + 1,  # 1-based, as in events
             "score": float(candidate.score),
             "features": {name: float(v) for name, v in zip(FEATURE_NAMES, row, strict=True) if not math.isnan(v)},
         }

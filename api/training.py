@@ -1,7 +1,9 @@
 """`tandem train`: items and events from Elasticsearch -> models -> one new published version.
 
 Components: `towers` (the two-tower model; its item vectors are written back into the live
-items index) and `cf` (Swing or ItemCF neighbours, a feed source). Item vectors are written
+items index), `cf` (Swing or ItemCF neighbours, a feed source) and `ranker` (LightGBM on the
+impression log joined with events; skipped, with the reason in the result, until the log holds
+enough requests with a click). Item vectors are written
 before the version is published, so the API's user tower (loaded from the published version)
 meets item vectors from the same run, give or take the reload interval.
 """
@@ -9,6 +11,7 @@ meets item vectors from the same run, give or take the reload interval.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,15 +22,20 @@ from elasticsearch import Elasticsearch
 from indexer.config import IndexerConfig
 from indexer.load import alias_target
 from indexer.mappings import IndexNames
-from indexer.stored import read_events, read_items, write_item_vectors
+from indexer.stored import read_events, read_impressions, read_items, write_item_vectors
+from ranking.config import RankerConfig
 from ranking.errors import NotEnoughDataError, UnknownStageError
-from ranking.models import CF, CF_SOURCES, COMPONENTS, TOWERS, save_cf
+from ranking.labels import impressions_training_set
+from ranking.models import CF, CF_SOURCES, COMPONENTS, RANKER, TOWERS, save_cf
+from ranking.ranker import LightGBMRanker
 from ranking.registry import ModelRegistry
 from ranking.train_towers import train_towers
 from ranking.two_tower import TowerConfig
 
 logger = logging.getLogger(__name__)
 MIN_EVENTS = 10
+MIN_RANKER_REQUESTS = 30  # requests with at least one click; fewer cannot fit and validate a ranker
+RANKER_VALID_SHARE = 0.2  # the latest requests, for early stopping
 
 
 def train_job(
@@ -38,6 +46,7 @@ def train_job(
     indexer_cfg: IndexerConfig,
     *,
     cf_source: str = "swing",
+    ranker_cfg: RankerConfig | None = None,
     components: Sequence[str] = COMPONENTS,
     seed: int = 0,
     progress: bool = True,
@@ -92,11 +101,21 @@ def train_job(
         }
     if CF in components and cf_source != "none":
         entries[CF] = _fit_cf(events, towers_cfg, cf_source, version_dir, data)
+    skipped: dict[str, str] = {}
+    if RANKER in components:
+        ranker_entry = _fit_ranker(es, names, events, towers_cfg, ranker_cfg or RankerConfig(), version_dir)
+        if "skipped" in ranker_entry:
+            skipped[RANKER] = ranker_entry["skipped"]
+        else:
+            entries[RANKER] = ranker_entry
+    if not entries:  # only the ranker was asked for, and the log cannot train it yet
+        shutil.rmtree(version_dir, ignore_errors=True)
+        raise NotEnoughDataError("logged requests with a click", ranker_entry["requests"], MIN_RANKER_REQUESTS)
     version = registry.publish(version_dir, entries)
     if TOWERS in entries:
         meta = es.indices.get_mapping(index=target)[target]["mappings"].get("_meta", {})
         es.indices.put_mapping(index=target, meta={**meta, "towers_version": version})
-    return {"version": version, **entries}
+    return {"version": version, **entries, **({"skipped": skipped} if skipped else {})}
 
 
 def _fit_cf(
@@ -105,3 +124,35 @@ def _fit_cf(
     started = time.perf_counter()
     save_cf(CF_SOURCES[source](cfg.interaction).fit(events), source, version_dir / CF)
     return {"kind": source, "data": data, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _fit_ranker(
+    es: Elasticsearch,
+    names: IndexNames,
+    events: list[dict[str, Any]],
+    towers_cfg: TowerConfig,
+    cfg: RankerConfig,
+    version_dir: Path,
+) -> dict[str, Any]:
+    """LightGBM on the impression log joined with events; the latest requests validate (early stopping)."""
+    started = time.perf_counter()
+    data = impressions_training_set(read_impressions(es, names.impressions), events, towers_cfg.interaction)
+    stats = data.stats.as_dict()
+    if len(data) < MIN_RANKER_REQUESTS:
+        reason = (
+            f"{len(data)} logged requests with a click (of {stats['groups']}); need {MIN_RANKER_REQUESTS}: "
+            "serve traffic (or run `tandem simulate`) first"
+        )
+        logger.warning("ranker not trained: %s", reason)
+        return {"skipped": reason, "requests": len(data)}
+    cut = len(data) - max(1, round(len(data) * RANKER_VALID_SHARE))  # groups are oldest first
+    train, valid = data.subset(range(cut)), data.subset(range(cut, len(data)))
+    ranker = LightGBMRanker(cfg).fit(train.X, train.y, train.group, valid.X, valid.y, valid.group)
+    ranker.save(version_dir / RANKER)
+    return {
+        "kind": "lightgbm",
+        "config": cfg.model_dump(),
+        "metrics": {"best_iteration": ranker.best_iteration, "validation": ranker.validation},
+        "data": {**stats, "train_requests": len(train), "valid_requests": len(valid)},
+        "seconds": round(time.perf_counter() - started, 1),
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import eval, events, index, serve, train, up
+from api.cli import eval, eval_search, events, index, serve, simulate, train, up
 
 app = typer.Typer(no_args_is_help=True, help="Tandem: search and recommendations on Elasticsearch.")
 app.command("up")(up.up)
@@ -12,6 +12,8 @@ app.command("index")(index.index)
 app.command("serve")(serve.serve)
 app.command("train")(train.train)
 app.command("eval")(eval.evaluate)
+app.command("eval-search")(eval_search.eval_search)
+app.command("simulate")(simulate.simulate)
 app.add_typer(events.app, name="events")
 
 

@@ -18,7 +18,7 @@ def configure_logging(verbose: bool = False) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("elastic_transport", "httpx", "sentence_transformers", "urllib3"):
+    for noisy in ("elastic_transport", "httpx", "httpx2", "sentence_transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -8,7 +8,7 @@ import typer
 from api.cli.common import cli_errors, configure_logging
 from api.cli.up import DEMO_DIR
 from api.engine import make_client
-from api.evaluation import evaluate_all, format_table, save_report
+from api.evaluation import describe_ranker, evaluate_all, format_sweep, format_table, save_report
 from api.settings import Settings
 
 KS = (10, 50, 200)
@@ -21,18 +21,38 @@ def evaluate(
     / "events.jsonl",
     holdout: Annotated[int, typer.Option(min=1, help="Positives held out per user (the latest ones).")] = 5,
     out: Annotated[
-        Path | None, typer.Option(help="Where eval.json and eval.png go. Default: TANDEM_DATA_DIR/eval.")
+        Path | None, typer.Option(help="Where eval.json, eval.png and eval_mmr.png go. Default: TANDEM_DATA_DIR/eval.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Training seed.")] = 0,
+    ranker: Annotated[
+        bool, typer.Option(help="Train the feed ranker on a cut of the training events; score ranker and MMR rows.")
+    ] = True,
+    tune_ranker: Annotated[
+        bool, typer.Option(help="Choose the ranker's hyper-parameters on its validation users (25 fits).")
+    ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
-    """Compare popularity, ItemCF, Swing, ALS, the two-tower and the full hybrid feed (through ES), temporal split."""
+    """Compare popularity, ItemCF, Swing, ALS, the two-tower and the full feed (retrieval order, + LightGBM
+    ranker, + MMR, through ES) on a temporal split, with an MMR lambda sweep."""
     configure_logging()
     settings = Settings()
     with cli_errors():
         report = evaluate_all(
-            settings, make_client(settings), catalog, events, n_holdout=holdout, ks=KS, seed=seed, progress=progress
+            settings,
+            make_client(settings),
+            catalog,
+            events,
+            n_holdout=holdout,
+            ks=KS,
+            seed=seed,
+            ranker=ranker,
+            tune_ranker=tune_ranker,
+            progress=progress,
         )
-    json_path, png_path = save_report(report, out or settings.data_dir / "eval", KS)
+    paths = save_report(report, out or settings.data_dir / "eval", KS)
     typer.echo(format_table(report["methods"], KS))
-    typer.echo(f"\n{report['data']['users_evaluated']} users; results: {json_path}, chart: {png_path}")
+    if sweep := format_sweep(report):
+        typer.echo("\nMMR lambda sweep (top 10):\n" + sweep)
+    if about := describe_ranker(report):
+        typer.echo("\n" + about)
+    typer.echo(f"\n{report['data']['users_evaluated']} users; results: {', '.join(str(p) for p in paths)}")

@@ -19,6 +19,7 @@ class Model(StrEnum):
     all = "all"
     towers = "towers"
     cf = "cf"
+    ranker = "ranker"
 
 
 def train(
@@ -37,7 +38,7 @@ def train(
 def run_training(
     settings: Settings, model: Model = Model.all, *, seed: int = 0, progress: bool = True
 ) -> dict[str, object]:
-    """Train the chosen components (all: the two-tower and the CF neighbours) as one new version."""
+    """Train the chosen components (all: the two-tower, the CF neighbours and the ranker) as one new version."""
     names = IndexNames(settings.index_prefix)
     towers_cfg = settings.towers.model_copy(update={"interaction": settings.interactions})  # one definition of events
     components = list(COMPONENTS) if model is Model.all else [model.value]
@@ -48,11 +49,15 @@ def run_training(
         towers_cfg,
         settings.indexer,
         cf_source=settings.cf_source,
+        ranker_cfg=settings.ranker,
         components=components,
         seed=seed,
         progress=progress,
     )
-    summary: dict[str, object] = {"version": result["version"]}
+    summary: dict[str, object] = {
+        "version": result["version"],
+        **({"skipped": result["skipped"]} if "skipped" in result else {}),
+    }
     for name in components:
         if name in result:
             summary[name] = {key: result[name].get(key) for key in ("kind", "metrics", "data", "seconds")}

@@ -15,15 +15,17 @@ from elasticsearch import Elasticsearch
 from api.cli.common import cli_errors, configure_logging
 from api.cli.events import import_events_and_profiles
 from api.cli.index import index_with_current_towers, print_report
-from api.cli.train import run_training
+from api.cli.simulate import simulate_in_process
+from api.cli.train import Model, run_training
 from api.engine import DevEngine, make_client, running_dev_engine_url
 from api.main import create_app
-from api.services import build_services
+from api.services import Services, build_services
 from api.settings import Settings
 from indexer.embedding import TextEncoder
 from indexer.load import alias_target, file_sha256, index_meta
 from indexer.mappings import IndexNames
-from ranking.models import TOWERS
+from ranking.errors import NotEnoughDataError
+from ranking.models import RANKER, TOWERS
 from ranking.registry import ModelRegistry
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
 
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+SIMULATED_USERS = 150
 
 
 def up(
@@ -66,6 +69,8 @@ def up(
             load_data(settings, es, encoder, names, catalog, events, reindex)
             train_if_stale(settings, es, names)
         services = build_services(settings, es=es, encoder=encoder)
+        with cli_errors():
+            simulate_if_no_impressions(settings, es, services, names)
         bind_host, bind_port = host or settings.host, port or settings.port
         base = f"http://{bind_host}:{bind_port}"
         typer.secho(
@@ -112,3 +117,18 @@ def train_if_stale(settings: Settings, es: Elasticsearch, names: IndexNames) -> 
     typer.echo(f"training models on {events} events ...")
     result = run_training(settings)
     typer.echo(f"models: published version {result['version']}")
+
+
+def simulate_if_no_impressions(settings: Settings, es: Elasticsearch, services: Services, names: IndexNames) -> None:
+    """First run: simulated users browse the API so the ranker has impressions and clicks to learn from."""
+    if es.indices.exists(index=names.impressions) and es.count(index=names.impressions)["count"] > 0:
+        return
+    typer.echo(f"no impressions yet: {SIMULATED_USERS} simulated users browse the API (`tandem simulate`) ...")
+    counts = simulate_in_process(settings, es, services, users=SIMULATED_USERS, seed=0)
+    typer.echo(f"simulated: {counts}")
+    try:
+        result = run_training(settings, Model.ranker)
+    except NotEnoughDataError as exc:  # a tiny catalog: serve in retrieval order until real traffic comes
+        typer.echo(f"{RANKER} not trained yet: {exc}")
+        return
+    typer.echo(f"models: published version {result['version']} with the {RANKER}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,15 +12,19 @@ from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
 from api.settings import Settings
+from api.simulate import simulate_traffic
 from indexer.mappings import IndexNames
-from indexer.stored import read_impressions
+from indexer.stored import read_events, read_impressions
 from ranking.config import RankerConfig
 from ranking.features import FEATURE_NAMES
+from ranking.labels import impressions_training_set
 from ranking.models import RANKER
 from ranking.ranker import LightGBMRanker
 from ranking.registry import ModelRegistry
+from ranking.simulate import ClickModel
 
 pytestmark = pytest.mark.es
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def _impressions(es: Elasticsearch, names: IndexNames, request_id: str) -> list[dict]:
@@ -54,7 +59,7 @@ def test_search_logs_each_shown_item_with_its_feature_row(
     body = client.get("/search", params={"q": "espresso machine", "k": 4}).json()
     logged = _impressions(es, names, body["request_id"])
     assert [i["item_id"] for i in logged] == [item["id"] for item in body["items"]]
-    assert [i["position"] for i in logged] == [0, 1, 2, 3]
+    assert [i["position"] for i in logged] == [1, 2, 3, 4]
     first = logged[0]
     assert first["endpoint"] == "search" and first["query"] == "espresso machine" and first["source"] == "ranked"
     assert set(first["features"]) <= set(FEATURE_NAMES)
@@ -97,3 +102,19 @@ def test_ranker_with_other_features_is_refused_and_retrieval_order_kept(
     after = [i["id"] for i in client.get("/search", params={"q": "wireless", "k": 5}).json()["items"]]
     assert after == before
     assert "a_feature_serving_does_not_have" in caplog.text
+
+
+def test_simulated_users_produce_joinable_impressions_and_clicks(
+    client: TestClient, es: Elasticsearch, names: IndexNames
+) -> None:
+    """The loop the ranker learns from: requests log impressions, reactions carry their request_id."""
+    items = {str(i["id"]): i for i in map(json.loads, (DATA / "catalog.jsonl").read_text().splitlines())}
+    events = [json.loads(line) for line in (DATA / "events.jsonl").read_text().splitlines()]
+    eager = ClickModel(position_decay=0.0, base_attraction=0.5)  # every item examined, many clicks
+    counts = simulate_traffic(client, items, events, users=3, k=5, seed=1, click_model=eager, progress=False)
+    assert counts["requests"] >= 3 and counts["click"] > 0
+    es.indices.refresh(index=[names.events, names.impressions])
+    stored = [e for e in read_events(es, names.events) if e.get("request_id")]
+    assert len(stored) == sum(v for k, v in counts.items() if k not in ("requests", "shown"))
+    data = impressions_training_set(read_impressions(es, names.impressions), stored)
+    assert len(data) >= 1 and data.y.max() >= 2 and data.stats.groups == counts["requests"]
