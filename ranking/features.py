@@ -48,6 +48,7 @@ FEATURE_DOCS: dict[str, str] = {
     "retrieval_score": "Fused retrieval score (features['retrieval_score'] if carried, else candidate.score).",
     "two_tower_dot": "Personal.vector . item_vector; NaN unless both are present with equal length.",
     "title_overlap": "Share of the query's tokens found in the item title; NaN for a feed.",
+    "description_overlap": "Share of the query's tokens found in the item description; NaN for a feed.",
     "user_category_affinity": "The user's strongest affinity among the item's categories; 0 none, NaN unknown user.",
     "user_brand_affinity": "The user's affinity for the item's brand; 0 none, NaN unknown user.",
     "log_popularity": "log1p(popularity); NaN when missing.",
@@ -145,6 +146,7 @@ def ages_days(candidates: Sequence[Candidate], now: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=65_536)
+@lru_cache(maxsize=65_536)  # the same titles and descriptions come back request after request
 def _tokens(text: str) -> frozenset[str]:
     return frozenset(_TOKEN.findall(text.lower()))
 
@@ -235,7 +237,7 @@ def feature_matrix(
         >>> shoe = Candidate("a", 1.0, {"bm25": 3.0}, {"title": "Red shoes"})
         >>> X = feature_matrix(Query(text="red shoes"), [shoe], now=0.0)
         >>> X.shape, float(X[0, FEATURE_NAMES.index("title_overlap")])
-        ((1, 22), 1.0)
+        ((1, 23), 1.0)
     """
     context = context or RequestContext()
     n = len(candidates)
@@ -256,8 +258,12 @@ def feature_matrix(
             titles = [it.get("title") for it in items]
             overlap = [len(query_tokens & _tokens(t)) if type(t) is str else 0 for t in titles]
             out[:, col["title_overlap"]] = np.array(overlap, dtype=np.float64) / len(query_tokens)
+            texts = [it.get("description") for it in items]
+            overlap = [len(query_tokens & _tokens(t)) if type(t) is str else 0 for t in texts]
+            out[:, col["description_overlap"]] = np.array(overlap, dtype=np.float64) / len(query_tokens)
         else:
             out[:, col["title_overlap"]] = 0.0
+            out[:, col["description_overlap"]] = 0.0
     out[:, col["is_search"]] = 1.0 if text else 0.0
     out[:, col["query_tokens"]] = len(_TOKEN.findall(text))
 

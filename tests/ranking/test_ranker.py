@@ -172,10 +172,10 @@ def test_unknown_objective_names_the_valid_ones() -> None:
         ({"y": np.full(60, -1)}, r"y grades must lie in 0\.\.30"),
         ({"y": np.full(60, 0.5)}, "y must hold integer relevance grades"),
         ({"y": np.zeros(59, dtype=int)}, r"y must have shape \(60,\)"),
-        ({"X": np.zeros((60, 3))}, r"X must have shape \(rows, 22\)"),
-        ({"X_valid": np.zeros((30, 22))}, "must be given together"),
+        ({"X": np.zeros((60, 3))}, r"X must have shape \(rows, " + str(len(FEATURE_NAMES)) + r"\)"),
+        ({"X_valid": np.zeros((30, len(FEATURE_NAMES)))}, "must be given together"),
         (
-            {"X_valid": np.zeros((30, 22)), "y_valid": np.zeros(30, dtype=int), "group_valid": [31]},
+            {"X_valid": np.zeros((30, len(FEATURE_NAMES))), "y_valid": np.zeros(30, dtype=int), "group_valid": [31]},
             "group_valid sizes sum to 31, but X_valid has 30 rows",
         ),
     ],
