@@ -10,10 +10,11 @@ boosts, popular prior), excluding what they touched in training, as every method
 The feed rows, on the held-out users:
 
 - HybridFeed (ES): the serving request's retrieval order.
-- HybridFeed + LightGBM: those candidates re-scored by a LightGBM ranker, through the serving
+- HybridFeed + MMR: that order diversified by the serving `MMRReranker` (feed lambda and
+  business rules as configured): what serving shows without a ranker model.
+- HybridFeed + LightGBM: the candidates re-scored by a LightGBM ranker, through the serving
   rank stage (`ModelRanker`).
-- HybridFeed + LightGBM + MMR: then diversified by the serving `MMRReranker` (feed lambda and
-  business rules as configured).
+- HybridFeed + LightGBM + MMR: then diversified by `MMRReranker`: the full serving feed.
 
 The ranker never sees the test targets, nor a model that did. It is trained on a second, earlier
 cut carved out of the TRAINING events only (`ranking.feed_replay`: each user's last `n_holdout`
@@ -89,6 +90,7 @@ from ranking.train_towers import rank_with_towers, train_towers
 
 logger = logging.getLogger(__name__)
 HYBRID = "HybridFeed (ES)"
+HYBRID_MMR = "HybridFeed + MMR"
 RANKED = "HybridFeed + LightGBM"
 RERANKED = "HybridFeed + LightGBM + MMR"
 TWO_TOWER = "TwoTower"
@@ -184,16 +186,16 @@ def evaluate_all(
         n_holdout: positives held out per user (test), and again from train (the ranker's cut).
         ks: Recall@k cut-offs; the feed requests max(ks) candidates (the ranker's depth too).
         seed: seed of every model and of the ranker's validation split.
-        ranker: also train the feed ranker and score the ranker and MMR rows with the lambda sweep.
+        ranker: also train the feed ranker and score its rows (the sweep then re-ranks its order).
         tune_ranker: choose the ranker's hyper-parameters on its validation users (a 25-config grid).
         lambdas: the MMR lambdas swept.
         encoder: the text encoder (default: settings.embedding_model).
         progress: show progress bars.
 
     Returns:
-        {"methods": {name: metrics}, "data": {...}, "timings": {...}}, plus "ranker" (its training
-        data, validation figures, feature importance) and "mmr_sweep" (one point per lambda and
-        variant) when `ranker`.
+        {"methods": {name: metrics}, "data": {...}, "mmr_sweep": [one point per lambda and variant],
+        "timings": {...}}, plus "ranker" (its training data, validation figures, feature importance)
+        when `ranker`.
 
     Raises:
         ValueError: if ks is empty or n_holdout <= 0.
@@ -287,22 +289,21 @@ def evaluate_all(
             "total_s": timings["test_state_s"] + timings["test_feeds_s"],
             "users": float(len(holdout)),
         }
-        if fitted_ranker is not None:
-            started = time.perf_counter()
-            rows, report["mmr_sweep"] = score_ranker_rows(
-                requests,
-                fitted_ranker,
-                settings.rerank,
-                holdout,
-                seen,
-                popularity,
-                pages,
-                ks,
-                lambdas,
-                reference={HYBRID: results[HYBRID]},
-            )
-            results.update(rows)
-            timings["rank_rerank_sweep_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        rows, report["mmr_sweep"] = score_feed_stages(
+            requests,
+            fitted_ranker,
+            settings.rerank,
+            holdout,
+            seen,
+            popularity,
+            pages,
+            ks,
+            lambdas,
+            reference={HYBRID: results[HYBRID]},
+        )
+        results.update(rows)
+        timings["rank_rerank_sweep_s"] = time.perf_counter() - started
     finally:
         for index in es.indices.get(index=f"{names.prefix}*", expand_wildcards="all"):
             es.options(ignore_status=404).indices.delete(index=index)
@@ -405,9 +406,9 @@ def train_feed_ranker(
     return ranker, report, stored
 
 
-def score_ranker_rows(
+def score_feed_stages(
     requests: Mapping[Hashable, FeedRequest],
-    ranker: LightGBMRanker,
+    ranker: LightGBMRanker | None,
     rerank_cfg: RerankConfig,
     holdout: Holdout,
     seen: Mapping[Hashable, set[str]],
@@ -417,51 +418,55 @@ def score_ranker_rows(
     lambdas: Sequence[float] = SWEEP_LAMBDAS,
     reference: Mapping[str, Mapping[str, float]] | None = None,
 ) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
-    """The ranker and ranker + MMR rows, and the MMR lambda sweep, on the test feeds.
+    """The rank and rerank rows on the test feeds, and the MMR lambda sweep.
 
-    Both stages run through their serving classes (`ModelRanker`, `MMRReranker`) at each request's
-    own moment. Lists are topped up from popularity as the retrieval row is.
+    Rows: HYBRID_MMR (retrieval order, then MMR: serving without a ranker model) and, with a
+    ranker, RANKED and RERANKED. Every stage runs through its serving class (`ModelRanker`,
+    `MMRReranker`, the feed lambda and rules of `rerank_cfg`) at each request's own moment; lists
+    are topped up from popularity as the retrieval row is. The sweep re-ranks the ranker's order
+    (the retrieval order without a ranker) for each lambda, once with `rerank_cfg`'s rules and
+    once with MMR alone (no caps, freshness or de-duplication), judging the top `pages.k`.
 
     Returns:
-        ({RANKED: metrics, RERANKED: metrics}, sweep points: one dict per (variant, lambda) with
-        "variant", "lambda", "ndcg@10", "recall@10", "ild@10", "coverage@10"; the first points are
-        the reference rows (`reference`, the ranker, ranker + MMR) with "lambda" None).
+        (row name -> metrics, sweep points: one dict per (variant, lambda) with "variant",
+        "lambda", "ndcg@10", "recall@k", "ild@k", "coverage@k"; the first points are the rows
+        (`reference` first) with "lambda" None).
     """
     depth = max(ks)
     clock = RequestClock()
-    ranker.clock = clock
-    stage = ModelRanker(lambda: Loaded("eval", ranker))
     mmr = MMRReranker(rerank_cfg, clock=clock)
-    ranked: dict[Hashable, list[Candidate]] = {}
-    ranked_ids: dict[Hashable, list[str]] = {}
-    reranked_ids: dict[Hashable, list[str]] = {}
-    rank_s = rerank_s = 0.0
+    chains: dict[str, ModelRanker] = {HYBRID_MMR: ModelRanker(lambda: None)}
+    if ranker is not None:
+        ranker.clock = clock
+        chains[RERANKED] = ModelRanker(lambda: Loaded("eval", ranker))
+    lists: dict[str, dict[Hashable, list[str]]] = {name: {} for name in (*chains, RANKED)}
+    ranked: dict[Hashable, list[Candidate]] = {}  # input of the sweep: the last chain's order
+    seconds = dict.fromkeys(lists, 0.0)
     for user_id, request in requests.items():
         clock.moment = request.now
-        started = time.perf_counter()
-        ranked[user_id] = stage.rank(request.query, request.candidates)
-        rank_s += time.perf_counter() - started
-        started = time.perf_counter()
-        page = mmr.rerank(request.query, ranked[user_id], depth) if ranked[user_id] else []
-        rerank_s += time.perf_counter() - started
         exclude = seen.get(user_id, set())
-        ranked_ids[user_id] = top_up([c.item_id for c in ranked[user_id]], exclude, popularity, depth)
-        reranked_ids[user_id] = top_up([c.item_id for c in page], exclude, popularity, depth)
+        for name, stage in chains.items():
+            started = time.perf_counter()
+            ranked[user_id] = stage.rank(request.query, request.candidates)
+            rank_s = time.perf_counter() - started
+            page = mmr.rerank(request.query, ranked[user_id], depth) if ranked[user_id] else []
+            seconds[name] += time.perf_counter() - started
+            lists[name][user_id] = top_up([c.item_id for c in page], exclude, popularity, depth)
+            if name == RERANKED:
+                seconds[RANKED] += rank_s
+                lists[RANKED][user_id] = top_up([c.item_id for c in ranked[user_id]], exclude, popularity, depth)
     n = max(len(requests), 1)
+    lam = rerank_cfg.lambda_ if rerank_cfg.lambda_ is not None else rerank_cfg.feed_lambda
     rows = {
-        RANKED: {
-            **score_rankings(ranked_ids, holdout, ks),
-            **pages.score(ranked_ids),
-            "ms_per_request": 1000 * rank_s / n,
+        name: {
+            **score_rankings(lists[name], holdout, ks),
+            **pages.score(lists[name]),
+            **({} if name == RANKED else {"lambda": lam}),
+            "ms_per_request": 1000 * seconds[name] / n,
             "users": float(len(holdout)),
-        },
-        RERANKED: {
-            **score_rankings(reranked_ids, holdout, ks),
-            **pages.score(reranked_ids),
-            "lambda": mmr.cfg.lambda_ if mmr.cfg.lambda_ is not None else mmr.cfg.feed_lambda,
-            "ms_per_request": 1000 * (rank_s + rerank_s) / n,
-            "users": float(len(holdout)),
-        },
+        }
+        for name in (HYBRID_MMR, RANKED, RERANKED)
+        if lists.get(name)
     }
     sweep = [
         {"variant": name, "lambda": None, **_sweep_figures(metrics, pages.k)}
@@ -631,7 +636,7 @@ def save_report(report: Mapping[str, Any], out_dir: Path, ks: Sequence[int]) -> 
     methods = list(report["methods"])
     metrics = ["ndcg@10", f"recall@{sorted(ks)[len(ks) // 2]}"]
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 0.5 * len(methods) + 1.8))
-    feed_rows = (HYBRID, RANKED, RERANKED, TWO_TOWER)
+    feed_rows = (HYBRID, HYBRID_MMR, RANKED, RERANKED, TWO_TOWER)
     for ax, metric in zip(axes, metrics):
         values = [report["methods"][m].get(metric, 0.0) for m in methods]
         ax.barh(methods, values, color=["#4c72b0" if m in feed_rows else "#999999" for m in methods])

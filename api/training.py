@@ -19,6 +19,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from api.search_eval import replay_ndcg, retrieval_scores
 from indexer.config import IndexerConfig
 from indexer.load import alias_target
 from indexer.mappings import IndexNames
@@ -108,9 +109,11 @@ def train_job(
             skipped[RANKER] = ranker_entry["skipped"]
         else:
             entries[RANKER] = ranker_entry
-    if not entries:  # only the ranker was asked for, and the log cannot train it yet
+    if not entries:  # only the ranker was asked for, and nothing is worth publishing
         shutil.rmtree(version_dir, ignore_errors=True)
-        raise NotEnoughDataError("logged requests with a click", ranker_entry["requests"], MIN_RANKER_REQUESTS)
+        if ranker_entry["requests"] < MIN_RANKER_REQUESTS:
+            raise NotEnoughDataError("logged requests with a click", ranker_entry["requests"], MIN_RANKER_REQUESTS)
+        return {"version": registry.current_version(), "skipped": skipped}
     version = registry.publish(version_dir, entries)
     if TOWERS in entries:
         meta = es.indices.get_mapping(index=target)[target]["mappings"].get("_meta", {})
@@ -148,11 +151,25 @@ def _fit_ranker(
     cut = len(data) - max(1, round(len(data) * RANKER_VALID_SHARE))  # groups are oldest first
     train, valid = data.subset(range(cut)), data.subset(range(cut, len(data)))
     ranker = LightGBMRanker(cfg).fit(train.X, train.y, train.group, valid.X, valid.y, valid.group)
+    # Publish only a ranker that orders the latest requests better than the list users were shown.
+    model_ndcg, shown_ndcg = replay_ndcg(valid, ranker.predict(valid.X)), replay_ndcg(valid, retrieval_scores(valid))
+    if model_ndcg <= shown_ndcg:
+        reason = (
+            f"the trained ranker does not beat the order users were shown on the latest {len(valid)} requests "
+            f"(NDCG@10 {model_ndcg:.4f} vs {shown_ndcg:.4f}); serving keeps the current order"
+        )
+        logger.warning("ranker not published: %s", reason)
+        return {"skipped": reason, "requests": len(data)}
     ranker.save(version_dir / RANKER)
     return {
         "kind": "lightgbm",
         "config": cfg.model_dump(),
-        "metrics": {"best_iteration": ranker.best_iteration, "validation": ranker.validation},
+        "metrics": {
+            "best_iteration": ranker.best_iteration,
+            "validation": ranker.validation,
+            "valid_ndcg@10": model_ndcg,
+            "valid_ndcg@10_as_shown": shown_ndcg,
+        },
         "data": {**stats, "train_requests": len(train), "valid_requests": len(valid)},
         "seconds": round(time.perf_counter() - started, 1),
     }

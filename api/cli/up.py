@@ -131,4 +131,7 @@ def simulate_if_no_impressions(settings: Settings, es: Elasticsearch, services: 
     except NotEnoughDataError as exc:  # a tiny catalog: serve in retrieval order until real traffic comes
         typer.echo(f"{RANKER} not trained yet: {exc}")
         return
-    typer.echo(f"models: published version {result['version']} with the {RANKER}")
+    if "skipped" in result:
+        typer.echo(f"{RANKER} not published: {result['skipped'][RANKER]}")
+    else:
+        typer.echo(f"models: published version {result['version']} with the {RANKER}")

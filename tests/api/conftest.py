@@ -18,7 +18,13 @@ from indexer.mappings import IndexNames
 
 @pytest.fixture
 def settings(es_url: str, names: IndexNames, tmp_path: Path) -> Settings:
-    return Settings(elasticsearch_url=es_url, index_prefix=names.prefix, data_dir=tmp_path / "state", _env_file=None)
+    return Settings(
+        elasticsearch_url=es_url,
+        index_prefix=names.prefix,
+        data_dir=tmp_path / "state",
+        models_dir=tmp_path / "models",  # never the working tree's models/
+        _env_file=None,
+    )
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from api.evaluation import (
     HYBRID,
+    HYBRID_MMR,
     RANKED,
     RERANKED,
     SWEEPS,
@@ -24,7 +25,7 @@ from api.evaluation import (
     format_sweep,
     format_table,
     save_report,
-    score_ranker_rows,
+    score_feed_stages,
 )
 from api.settings import Settings
 from indexer.embedding import TextEncoder
@@ -168,16 +169,19 @@ def test_ranker_rows_and_sweep_on_fixed_requests() -> None:
     items = [{"id": f"i{j}", "category": [("Tea", "Books")[j % 2]]} for j in range(12)]
     pages = ListScorer(items, rng.normal(size=(12, 4)))
     popularity = Popularity().fit([{"user_id": "p", "item_id": "i0", "type": "like", "timestamp": 0}])
-    rows, sweep = score_ranker_rows(
+    rows, sweep = score_feed_stages(
         requests, ranker, RerankConfig(), holdout, {}, popularity, pages, (10, 12), (1.0, 0.5), {HYBRID: {}}
     )
-    assert set(rows) == {RANKED, RERANKED}
+    assert list(rows) == [HYBRID_MMR, RANKED, RERANKED]
     for metrics in rows.values():
         assert all(0.0 <= metrics[m] <= 1.0 for m in ("recall@10", "recall@12", "ndcg@10", "coverage@10"))
         assert metrics["recall@12"] == 1.0  # re-ordering never loses a candidate
     assert rows[RANKED]["ndcg@10"] > 0.9  # it learnt "last retrieved" from retrieval_rank
+    assert rows[HYBRID_MMR]["ndcg@10"] < 0.5  # retrieval order puts the target last; MMR moves it little
+    assert rows[RERANKED]["lambda"] == 0.7 and "lambda" not in rows[RANKED]
     assert [(p["variant"], p["lambda"]) for p in sweep] == [
         (HYBRID, None),
+        (HYBRID_MMR, None),
         (RANKED, None),
         (RERANKED, None),
         ("rules", 1.0),
@@ -185,8 +189,19 @@ def test_ranker_rows_and_sweep_on_fixed_requests() -> None:
         ("mmr_only", 1.0),
         ("mmr_only", 0.5),
     ]
-    assert sweep[5]["ndcg@10"] == pytest.approx(rows[RANKED]["ndcg@10"])  # lambda 1 without rules = the ranker
+    assert sweep[6]["ndcg@10"] == pytest.approx(rows[RANKED]["ndcg@10"])  # lambda 1 without rules = the ranker
     assert ranker.clock() == 100.0  # scored at the requests' own moment
+
+
+def test_without_a_ranker_the_sweep_reranks_retrieval_order() -> None:
+    requests = {"u": _request("u", [f"i{j}" for j in range(12)])}
+    items = [{"id": f"i{j}", "category": ["Tea"]} for j in range(12)]
+    popularity = Popularity().fit([{"user_id": "p", "item_id": "i0", "type": "like", "timestamp": 0}])
+    pages = ListScorer(items, np.eye(12))
+    rows, sweep = score_feed_stages(requests, None, RerankConfig(), {"u": {"i0"}}, {}, popularity, pages, (10,), (1.0,))
+    assert list(rows) == [HYBRID_MMR]
+    assert [p["variant"] for p in sweep] == [HYBRID_MMR, "rules", "mmr_only"]
+    assert sweep[-1]["ndcg@10"] == 1.0  # lambda 1, no rules: retrieval order, the target first
 
 
 def test_list_scorer_leaves_out_items_without_vectors() -> None:
@@ -281,9 +296,9 @@ def test_eval_scores_ranker_and_mmr_rows_and_cleans_up(
         progress=False,
     )
     methods = report["methods"]
-    assert list(methods)[-4:] == [TWO_TOWER, HYBRID, RANKED, RERANKED]
+    assert list(methods)[-5:] == [TWO_TOWER, HYBRID, HYBRID_MMR, RANKED, RERANKED]
     assert {"Popularity", "ItemCF", "Swing", "ALS"} <= set(methods)
-    for name in (TWO_TOWER, HYBRID, RANKED, RERANKED):
+    for name in (TWO_TOWER, HYBRID, HYBRID_MMR, RANKED, RERANKED):
         for metric in ("recall@10", "recall@20", "ndcg@10", "coverage@10"):
             assert 0.0 <= methods[name][metric] <= 1.0, (name, metric)
         assert 0.0 <= methods[name]["ild@10"] <= 2.0, name  # cosine distance: up to 2 for opposite vectors
@@ -297,7 +312,7 @@ def test_eval_scores_ranker_and_mmr_rows_and_cleans_up(
     assert (
         ranker["trees"] >= 1 and ranker["train_users"] + ranker["validation_users"] == ranker["replay"]["groups_kept"]
     )
-    assert len(report["mmr_sweep"]) == 3 + len(SWEEPS) * 2
+    assert len(report["mmr_sweep"]) == 4 + len(SWEEPS) * 2
     assert {"ranker_towers_fit_s", "ranker_replay_s", "ranker_fit_s", "test_feeds_s"} <= set(report["timings"])
     assert not es.indices.get(index=f"{names.prefix}*", expand_wildcards="all")  # throw-away indices deleted
 
