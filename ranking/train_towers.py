@@ -13,7 +13,7 @@ import copy
 import logging
 import math
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -406,6 +406,28 @@ def _to(feats: ItemFeatures, device: torch.device) -> ItemFeatures:
     )
 
 
+def popularity_at_cut(
+    items: Sequence[Mapping[str, Any]], events: Sequence[Event], fit_events: Sequence[Event], cfg: TowerConfig
+) -> list[dict[str, Any]]:
+    """Copies of `items` whose `popularity` no longer counts the positives after the validation cut.
+
+    Popularity is a tower input and, through `popularity_prior`, part of the score. Left as it
+    is, it counts the very positives validation holds out (it does whenever the catalog's
+    popularity comes from the same event log), and early stopping then favours epochs that
+    lean on that leak: on the demo data validation NDCG@10 read 0.146 where the same epoch
+    scored 0.099 on the test split.
+    """
+    after = Counter(str(e["item_id"]) for e in events if is_positive(e, cfg.interaction))
+    after.subtract(str(e["item_id"]) for e in fit_events if is_positive(e, cfg.interaction))
+    out = []
+    for item in items:
+        dropped, popularity = after.get(str(item["id"]), 0), item.get("popularity")
+        if dropped > 0 and isinstance(popularity, int | float):
+            item = {**item, "popularity": max(0.0, float(popularity) - dropped)}
+        out.append(item)
+    return out
+
+
 def train_towers(
     events: Sequence[Event],
     items: Sequence[Mapping[str, Any]],
@@ -453,7 +475,7 @@ def train_towers(
         trainer = _Trainer(events, items, text_vectors, cfg, seed, dev)
         metrics = trainer.run(cfg.epochs)
         return trainer.model, {**metrics, "validation": "skipped", "fit_s": time.perf_counter() - start}
-    trainer = _Trainer(fit_events, items, text_vectors, cfg, seed, dev)
+    trainer = _Trainer(fit_events, popularity_at_cut(items, events, fit_events, cfg), text_vectors, cfg, seed, dev)
     metrics = trainer.run(cfg.epochs, holdout, fit_events)
     model = trainer.model
     if cfg.refit_full:

@@ -11,7 +11,13 @@ from ranking.errors import ModelLoadError
 from ranking.interactions import user_histories
 from ranking.metrics import mean_recall_at_k
 from ranking.splits import temporal_split
-from ranking.train_towers import build_examples, rank_by_vectors, rank_with_towers, train_towers
+from ranking.train_towers import (
+    build_examples,
+    popularity_at_cut,
+    rank_by_vectors,
+    rank_with_towers,
+    train_towers,
+)
 from ranking.two_tower import TowerConfig, TwoTowerModel
 
 N_CLUSTERS, PER_CLUSTER, TEXT_DIM = 4, 15, 8
@@ -251,3 +257,18 @@ def test_mixed_negatives_dropout_and_cosine_schedule_train(
     model, metrics = train_towers(events, items, text, cfg, seed=0)
     assert metrics["train_loss"][-1] < metrics["train_loss"][0]
     assert np.isfinite(model.encode_items(items, text)).all()
+
+
+def test_validation_popularity_leaves_out_the_held_out_positives() -> None:
+    """Early stopping must not see the validation targets through the popularity input."""
+    t = "2026-01-0{}T00:00:00Z"
+    events = [
+        {"event_id": "1", "user_id": "u", "item_id": "a", "type": "click", "timestamp": t.format(1)},
+        {"event_id": "2", "user_id": "u", "item_id": "b", "type": "view", "timestamp": t.format(2)},
+        {"event_id": "3", "user_id": "u", "item_id": "b", "type": "purchase", "timestamp": t.format(3)},
+        {"event_id": "4", "user_id": "v", "item_id": "b", "type": "click", "timestamp": t.format(4)},
+    ]
+    items = [{"id": "a", "popularity": 1}, {"id": "b", "popularity": 3}, {"id": "c"}]
+    at_cut = popularity_at_cut(items, events, events[:2], TowerConfig())
+    assert [i.get("popularity") for i in at_cut] == [1, 1.0, None]  # b lost its two later positives
+    assert items[1]["popularity"] == 3  # the caller's items are not modified
