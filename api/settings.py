@@ -61,9 +61,26 @@ class Settings(BaseSettings):
     log_impressions: bool = Field(
         True, description="Log what /search and /feed showed, with feature rows, for ranker training. Default on."
     )
+    log_searches: bool = Field(
+        True, description="Log one analytics document per /search (query, results, lexical hits, time). Default on."
+    )
     models_dir: Path = Field(Path("models"), description="Versioned models: models/<version>/ and models/CURRENT.")
     model_check_every_s: float = Field(
         5.0, gt=0, description="How often the API looks for a new model version. Default 5 s."
+    )
+    kibana_url: str = Field(
+        "http://localhost:5601",
+        validation_alias=AliasChoices("KIBANA_URL", "TANDEM_KIBANA_URL"),
+        description="Kibana for `tandem kibana setup`. Default http://localhost:5601.",
+    )
+    kibana_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("KIBANA_API_KEY", "TANDEM_KIBANA_API_KEY")
+    )
+    kibana_username: str | None = Field(
+        None, validation_alias=AliasChoices("KIBANA_USERNAME", "TANDEM_KIBANA_USERNAME")
+    )
+    kibana_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("KIBANA_PASSWORD", "TANDEM_KIBANA_PASSWORD")
     )
 
     @property

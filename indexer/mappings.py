@@ -36,6 +36,11 @@ class IndexNames:
     def impressions(self) -> str:
         return f"{self.prefix}impressions"
 
+    @property
+    def searches(self) -> str:
+        """One document per /search (search analytics)."""
+        return f"{self.prefix}searches"
+
     def item_version(self, version: str) -> str:
         return f"{self.items}-{version}"
 

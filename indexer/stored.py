@@ -1,5 +1,5 @@
-"""Reading back what the indexer stored (items with text vectors, events, impressions), and writing
-item vectors and impressions."""
+"""Reading back what the indexer stored (items with text vectors, events, impressions, searches), and
+writing item vectors, impressions and search logs."""
 
 from __future__ import annotations
 
@@ -108,3 +108,19 @@ def read_impressions(es: Elasticsearch, index: str) -> list[dict[str, Any]]:
     impressions = [hit["_source"] for hit in hits]
     impressions.sort(key=lambda i: (i["@timestamp"], i["request_id"], i["position"]))
     return impressions
+
+
+def store_search(es: Elasticsearch, names: IndexNames, doc: Mapping[str, Any]) -> None:
+    """Write one search-analytics document with _id = request_id (a retried write is idempotent).
+    The index is created on first use, like the impressions index."""
+    ensure_index(es, names.searches, index_body("searches"))
+    es.index(index=names.searches, id=doc["request_id"], document=dict(doc))
+
+
+def read_searches(es: Elasticsearch, index: str) -> list[dict[str, Any]]:
+    """Every logged search, oldest first."""
+    if not es.indices.exists(index=index):
+        return []
+    searches = [hit["_source"] for hit in helpers.scan(es, index=index, query={"query": {"match_all": {}}}, size=5000)]
+    searches.sort(key=lambda s: (s["@timestamp"], s["request_id"]))
+    return searches

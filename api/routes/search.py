@@ -9,6 +9,7 @@ from api.deps import MAX_QUERY_CHARS, Explain, FiltersDep, K, RequestId, Service
 from api.impressions import log_impressions
 from api.routes.results import to_items
 from api.schemas import SearchOut, SuggestOut
+from api.search_log import log_search
 from ranking.retrieval import suggest
 from ranking.stages import Query as SearchQuery
 
@@ -36,6 +37,7 @@ def search(
     page = services.search.run(query, k, services.settings.retrieval.candidates)
     background.add_task(log_impressions, services, request_id, "search", query, page, now)
     took = (time.perf_counter() - started) * 1000
+    background.add_task(log_search, services, request_id, query, k, page, took_ms=took, now=now)
     return SearchOut(request_id=request_id, took_ms=round(took, 2), query=q, items=to_items(page.items, explain))
 
 
