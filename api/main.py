@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.middleware import RequestContextMiddleware
-from api.routes import admin, events, feed, health, items, search
+from api.routes import admin, events, feed, health, items, search, ui
 from api.services import Services, build_services
 from api.settings import Settings
 from indexer.errors import BulkLoadError
@@ -97,4 +97,5 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for module in (search, feed, items, events, health, admin):
         app.include_router(module.router)
+    ui.install(app)
     return app
