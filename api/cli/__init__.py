@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import eval, eval_search, events, index, serve, simulate, train, up
+from api.cli import eval, eval_search, events, index, kibana, serve, simulate, train, up
 
 app = typer.Typer(no_args_is_help=True, help="Tandem: search and recommendations on Elasticsearch.")
 app.command("up")(up.up)
@@ -15,6 +15,7 @@ app.command("eval")(eval.evaluate)
 app.command("eval-search")(eval_search.eval_search)
 app.command("simulate")(simulate.simulate)
 app.add_typer(events.app, name="events")
+app.add_typer(kibana.app, name="kibana")
 
 
 def main() -> None:

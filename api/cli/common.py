@@ -10,6 +10,7 @@ import typer
 from elasticsearch import ApiError, TransportError
 
 from api.engine import EngineError
+from api.kibana import KibanaError
 from indexer.errors import IndexerError
 from ranking.errors import RankingError
 
@@ -27,7 +28,7 @@ def cli_errors() -> Iterator[None]:
     """Known failures print one clear line to stderr and exit 1 (no traceback)."""
     try:
         yield
-    except (IndexerError, RankingError, EngineError) as exc:
+    except (IndexerError, RankingError, EngineError, KibanaError) as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from exc
     except TransportError as exc:
