@@ -8,6 +8,7 @@ COPY indexer ./indexer
 COPY ranking ./ranking
 COPY api ./api
 COPY mappings ./mappings
+COPY kibana ./kibana
 COPY demo ./demo
 RUN pip install -e .
 EXPOSE 8000
