@@ -378,13 +378,14 @@
     if (button) sendEvent(button.dataset.event, button.closest("li.result"), button);
   });
 
-  async function sendEvent(type, card, button) {
+  function sendEvent(type, card, button) {
     const user = currentUser();
     if (!user) {
       showError("Choose a user first: events belong to a user.");
       ui.userInput.focus();
       return;
     }
+    // Captured now: a retry after the key prompt sends the same event even if the list changed.
     const event = {
       user_id: user,
       item_id: card.dataset.itemId,
@@ -394,6 +395,10 @@
       position: Number(card.dataset.position),
     };
     if (ui.list.dataset.view === "search") event.query = view.query;
+    postEvent(event, card, button);
+  }
+
+  async function postEvent(event, card, button) {
     try {
       await api("/events", {
         method: "POST",
@@ -402,13 +407,13 @@
       });
     } catch (error) {
       if (error.status === 401) {
-        askForKey(error, () => sendEvent(type, card, button), button);
+        askForKey(error, () => postEvent(event, card, button), button);
       } else {
         showError(error.message);
       }
       return;
     }
-    recorded(type, card, button);
+    recorded(event.type, card, button);
   }
 
   function recorded(type, card, button) {

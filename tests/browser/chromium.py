@@ -26,7 +26,7 @@ from indexer.mappings import IndexNames
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
-CHROMIUM = Path(os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = Path(os.environ.get("TANDEM_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",  # CI containers run as root, where Chromium's sandbox refuses to start
@@ -51,7 +51,7 @@ class LiveApp:
 def missing_browser_reason() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
     if not CHROMIUM.is_file():
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium; TANDEM_CHROMIUM names another binary)"
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium; TANDEM_TEST_CHROMIUM names another binary)"
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
