@@ -74,7 +74,8 @@ def up(
         bind_host, bind_port = host or settings.host, port or settings.port
         base = f"http://{bind_host}:{bind_port}"
         typer.secho(
-            f"\nTandem is up.\n  engine : {url}\n  API    : {base}  (OpenAPI docs: {base}/docs)\n"
+            f"\nTandem is up.\n  engine : {url}\n  web    : {base}/  (search, feed, events)\n"
+            f"  API    : {base}  (OpenAPI docs: {base}/docs)\n"
             f"  try    : curl '{base}/search?q=espresso+machine'\n           curl '{base}/users/user-0001/feed'\n"
             f"  health : {base}/health\nCtrl-C stops everything this command started.\n",
             fg=typer.colors.GREEN,
