@@ -92,6 +92,13 @@ class RankerConfig(BaseModel):
     early_stopping_rounds: int = Field(
         50, ge=0, description="Stop when validation NDCG@10 has not improved for this many rounds; 0 = off. Default 50."
     )
+    retrieval_prior: float = Field(
+        0.0,
+        ge=0,
+        description="Boosting starts from retrieval order instead of from zero: every candidate's initial score is "
+        "-retrieval_prior * log2(2 + retrieval_rank), and the trees learn corrections to it. 0 = trees alone. "
+        "Default 0.",
+    )
     seed: int = Field(0, description="Seed for every LightGBM random choice (training is deterministic). Default 0.")
     num_threads: int = Field(
         1,

@@ -47,6 +47,8 @@ FEATURE_DOCS: dict[str, str] = {
     "retrieval_rank": "0-based retrieval position (features['retrieval_rank'] if carried, else the input position).",
     "retrieval_score": "Fused retrieval score (features['retrieval_score'] if carried, else candidate.score).",
     "two_tower_dot": "Personal.vector . item_vector; NaN unless both are present with equal length.",
+    "recent_item_similarity": "Highest item_vector . v over Personal.recent_vectors (the user's latest liked "
+    "items); NaN without them.",
     "title_overlap": "Share of the query's tokens found in the item title; NaN for a feed.",
     "description_overlap": "Share of the query's tokens found in the item description; NaN for a feed.",
     "user_category_affinity": "The user's strongest affinity among the item's categories; 0 none, NaN unknown user.",
@@ -145,7 +147,6 @@ def ages_days(candidates: Sequence[Candidate], now: float) -> np.ndarray:
         return np.maximum((now - created) / SECONDS_PER_DAY, 0.0)
 
 
-@lru_cache(maxsize=65_536)
 @lru_cache(maxsize=65_536)  # the same titles and descriptions come back request after request
 def _tokens(text: str) -> frozenset[str]:
     return frozenset(_TOKEN.findall(text.lower()))
@@ -237,7 +238,7 @@ def feature_matrix(
         >>> shoe = Candidate("a", 1.0, {"bm25": 3.0}, {"title": "Red shoes"})
         >>> X = feature_matrix(Query(text="red shoes"), [shoe], now=0.0)
         >>> X.shape, float(X[0, FEATURE_NAMES.index("title_overlap")])
-        ((1, 23), 1.0)
+        ((1, 24), 1.0)
     """
     context = context or RequestContext()
     n = len(candidates)
@@ -281,6 +282,13 @@ def feature_matrix(
             if vectors.shape[1] == user.shape[0] and has.any():
                 with np.errstate(over="ignore", invalid="ignore"):
                     out[has, col["two_tower_dot"]] = vectors[has].astype(np.float64) @ user
+        if personal.recent_vectors and n:
+            vectors, has = item_vectors(candidates)
+            latest = [v for v in personal.recent_vectors if len(v) == vectors.shape[1] > 0]
+            if latest and has.any():
+                with np.errstate(over="ignore", invalid="ignore"):
+                    similarity = vectors[has].astype(np.float64) @ np.asarray(latest, dtype=np.float64).T
+                out[has, col["recent_item_similarity"]] = similarity.max(axis=1)
 
     out[:, col["log_popularity"]] = _log1p_nonneg(_column([it.get("popularity") for it in items]))
     out[:, col["log_price"]] = _log1p_nonneg(_column([it.get("price") for it in items]))

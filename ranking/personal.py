@@ -16,6 +16,7 @@ from ranking.stages import Personal
 from ranking.timing import timed
 
 SECONDS_PER_DAY = 86_400.0
+RECENT_ITEMS = 5  # latest liked items whose vectors ride along in Personal.recent_vectors
 
 
 class UserEncoder(Protocol):
@@ -29,6 +30,10 @@ def top_boosts(affinity: dict[str, float], n: int) -> dict[str, float]:
         return {}
     top = positive[0][0]
     return {name: round(value / top, 4) for value, name in positive}
+
+
+ModelParts = tuple[list[float] | None, tuple[tuple[float, ...], ...], dict[str, float]]
+"""(user vector, recent item vectors newest first, CF neighbours) of one user."""
 
 
 class CFSource(Protocol):
@@ -62,7 +67,7 @@ class UserContext:
         self.cfg = cfg
         self.interactions = interactions
         self.cache_size = cache_size
-        self._cache: OrderedDict[tuple[str, int, str, str], tuple[list[float] | None, dict[str, float]]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int, str, str], ModelParts] = OrderedDict()
 
     def profile(self, user_id: str) -> dict[str, Any] | None:
         with timed("es"):
@@ -74,26 +79,25 @@ class UserContext:
         profile = self.profile(user_id)
         if profile is None:
             return None
-        vector, cf = self.model_parts(user_id, profile)
+        vector, recent_vectors, cf = self.model_parts(user_id, profile)
         return Personal(
             vector=vector,
+            recent_vectors=recent_vectors,
             categories=top_boosts(profile.get("category_affinity") or {}, self.cfg.affinity_top_n),
             brands=top_boosts(profile.get("brand_affinity") or {}, self.cfg.affinity_top_n),
             cf=cf,
             exclude_ids=tuple(dict.fromkeys([*profile.get("disliked", []), *profile.get("purchased", [])])),
         )
 
-    def model_parts(self, user_id: str, profile: dict[str, Any]) -> tuple[list[float] | None, dict[str, float]]:
+    def model_parts(self, user_id: str, profile: dict[str, Any]) -> ModelParts:
         towers, cf = self.towers(), self.cf()
         key = (user_id, int(profile.get("event_count", 0)), towers.version if towers else "", cf.version if cf else "")
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
         recent = profile.get("recent") or []
-        parts = (
-            self._encode(towers.model, recent) if towers else None,
-            self._neighbours(cf.model, recent) if cf else {},
-        )
+        vector, recent_vectors = self._encode(towers.model, recent) if towers else (None, ())
+        parts = (vector, recent_vectors, self._neighbours(cf.model, recent) if cf else {})
         self._cache[key] = parts
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -112,7 +116,11 @@ class UserContext:
             found = model.recommend(history, self.cfg.cf_candidates, {r["item_id"] for r in recent})
         return top_boosts({item_id: score for item_id, score in found}, len(found))
 
-    def _encode(self, model: UserEncoder, recent: list[dict[str, Any]]) -> list[float] | None:
+    def _encode(
+        self, model: UserEncoder, recent: list[dict[str, Any]]
+    ) -> tuple[list[float] | None, tuple[tuple[float, ...], ...]]:
+        """The user vector from the stored item_vectors of the recent items, and the vectors of
+        the RECENT_ITEMS latest positively weighted ones (newest first)."""
         ids = list(dict.fromkeys(r["item_id"] for r in recent))
         stored: dict[str, list[float]] = {}
         if ids:
@@ -132,5 +140,8 @@ class UserContext:
             weights = np.asarray([r["w"] for r in rows], dtype=np.float32)
             ages = np.asarray([max(0.0, (now - r["ts"]) / SECONDS_PER_DAY) for r in rows], dtype=np.float32)
             if not rows:
-                return None  # no history with vectors yet: affinities and exclusions still apply
-            return [float(x) for x in model.encode_user(vectors, weights, ages)]
+                return None, ()  # no history with vectors yet: affinities and exclusions still apply
+            latest = sorted((r for r in rows if r["w"] > 0), key=lambda r: r["ts"], reverse=True)
+            latest_ids = list(dict.fromkeys(r["item_id"] for r in latest))[:RECENT_ITEMS]
+            recent_vectors = tuple(tuple(float(x) for x in stored[i]) for i in latest_ids)
+            return [float(x) for x in model.encode_user(vectors, weights, ages)], recent_vectors

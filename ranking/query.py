@@ -19,6 +19,9 @@ from ranking.stages import Filters, Personal
 
 VECTOR_FIELDS = ("text_vector", "item_vector")
 SOURCE_EXCLUDES = list(VECTOR_FIELDS)  # the dev engine ignores the mapping's _source.excludes
+# Candidates keep their item_vector (64 floats): the ranker's two_tower_dot and
+# recent_item_similarity and MMR's similarities need it. Responses drop it (api/routes/results.py).
+CANDIDATE_SOURCE_EXCLUDES = ["text_vector"]
 
 
 def filter_clauses(filters: Filters) -> list[dict[str, Any]]:
@@ -84,7 +87,7 @@ def search_body(
     return {
         "size": size,
         "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": hard, "must_not": excluded}},
-        "source_excludes": SOURCE_EXCLUDES,
+        "source_excludes": CANDIDATE_SOURCE_EXCLUDES,
         "include_named_queries_score": True,
     }
 
@@ -110,7 +113,7 @@ def popular_body(filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str,
     functions = _popular_functions(cfg)
     base = {"bool": {"filter": filter_clauses(filters), "must_not": _exclusions(filters)}}
     query = {"function_score": {"query": base, "functions": functions, "score_mode": "sum", "boost_mode": "replace"}}
-    return {"size": size, "query": query if functions else base, "source_excludes": SOURCE_EXCLUDES}
+    return {"size": size, "query": query if functions else base, "source_excludes": CANDIDATE_SOURCE_EXCLUDES}
 
 
 def suggest_body(prefix: str, size: int) -> dict[str, Any]:
@@ -219,7 +222,7 @@ def feed_body(personal: Personal, filters: Filters, cfg: RetrievalConfig, size: 
                 "must_not": excluded,
             }
         },
-        "source_excludes": SOURCE_EXCLUDES,
+        "source_excludes": CANDIDATE_SOURCE_EXCLUDES,
         "include_named_queries_score": True,
     }
 
@@ -261,4 +264,4 @@ def similar_body(
     }
     if hard or excluded:
         knn["filter"] = {"bool": {"filter": hard, "must_not": excluded}}
-    return {"size": size, "knn": knn, "source_excludes": SOURCE_EXCLUDES}
+    return {"size": size, "knn": knn, "source_excludes": CANDIDATE_SOURCE_EXCLUDES}

@@ -190,12 +190,16 @@ class LightGBMRanker:
         if any(given) and not all(given):
             raise ValueError("X_valid, y_valid and group_valid must be given together")
         names = list(self.feature_names)
-        train = lgb.Dataset(X, label=y, group=group_arr, feature_name=names, free_raw_data=True)
+        train = lgb.Dataset(
+            X, label=y, group=group_arr, init_score=self._prior(X), feature_name=names, free_raw_data=True
+        )
         valid_sets, callbacks = [], []
         record: dict[str, dict[str, list[float]]] = {}
         if all(given):
             Xv, yv, gv = _check_split(X_valid, y_valid, group_valid, n_features, suffix="_valid")
-            valid_sets.append(lgb.Dataset(Xv, label=yv, group=gv, feature_name=names, reference=train))
+            valid_sets.append(
+                lgb.Dataset(Xv, label=yv, group=gv, init_score=self._prior(Xv), feature_name=names, reference=train)
+            )
             callbacks.append(lgb.record_evaluation(record))
             if self.cfg.early_stopping_rounds > 0:
                 callbacks.append(lgb.early_stopping(self.cfg.early_stopping_rounds, verbose=False))
@@ -221,6 +225,18 @@ class LightGBMRanker:
         return self
 
     # --- scoring ----------------------------------------------------------------------------
+    def _prior(self, X: np.ndarray) -> np.ndarray | None:
+        """The score boosting starts from: -retrieval_prior * log2(2 + retrieval_rank) (None when off).
+
+        Without it the first trees alone order the candidates, in coarse leaf-sized blocks
+        that throw retrieval order away; with it a tree can only nudge that order, and early
+        stopping keeps the nudges that help on validation.
+        """
+        if self.cfg.retrieval_prior <= 0 or "retrieval_rank" not in self.feature_names:
+            return None
+        rank = np.nan_to_num(X[:, self.feature_names.index("retrieval_rank")], nan=1000.0)
+        return -self.cfg.retrieval_prior * np.log2(2.0 + np.maximum(rank, 0.0))
+
     def _booster(self) -> lgb.Booster:
         if self.booster is None:
             raise NotFittedError("LightGBMRanker is not fitted; call fit() or load() first")
@@ -239,13 +255,16 @@ class LightGBMRanker:
             raise ValueError(f"X must have shape (rows, {len(self.feature_names)}), got {X.shape}")
         if X.shape[0] == 0:
             return np.zeros(0, dtype=np.float64)
-        return np.asarray(
+        scores = np.asarray(
             booster.predict(X, num_iteration=self.best_iteration, num_threads=self.cfg.predict_num_threads)
         )
+        prior = self._prior(X)
+        return scores if prior is None else scores + prior
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Per-feature SHAP contributions, shape (rows, len(feature_names) + 1); the last column is
-        the expected value, and each row sums to `predict(X)`.
+        the expected value, and each row sums to `predict(X)` (the retrieval prior counts as
+        part of retrieval_rank's contribution).
 
         Raises:
             NotFittedError: before fit() or load().
@@ -254,11 +273,15 @@ class LightGBMRanker:
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != len(self.feature_names):
             raise ValueError(f"X must have shape (rows, {len(self.feature_names)}), got {X.shape}")
-        return np.asarray(
+        contributions = np.array(
             booster.predict(
                 X, num_iteration=self.best_iteration, pred_contrib=True, num_threads=self.cfg.predict_num_threads
             )
         )
+        prior = self._prior(X)
+        if prior is not None:
+            contributions[:, self.feature_names.index("retrieval_rank")] += prior
+        return contributions
 
     def rank(
         self, query: Query, candidates: Sequence[Candidate], *, context: RequestContext | None = None

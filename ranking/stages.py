@@ -33,6 +33,9 @@ class Personal:
     brands: dict[str, float] = field(default_factory=dict)
     cf: dict[str, float] = field(default_factory=dict)  # item_id -> boost in (0, 1], from item-to-item CF
     exclude_ids: tuple[str, ...] = ()
+    # item_vectors of the user's latest positively weighted items, newest first: the ranker's
+    # recent_item_similarity (what the user did last predicts the next pick better than the average).
+    recent_vectors: tuple[tuple[float, ...], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -121,3 +121,23 @@ def test_new_item_gets_a_content_vector_and_similar_items(
     similar = trained.get("/items/new-1/similar", params={"k": 3}).json()["items"]
     assert len(similar) == 3 and "new-1" not in [i["id"] for i in similar]
     assert trained.get("/items/missing/similar").status_code == 404
+
+
+def test_personal_carries_the_latest_liked_item_vectors(
+    trained: TestClient, es: Elasticsearch, names: IndexNames
+) -> None:
+    """The ranker's recent_item_similarity needs the stored vectors of what the user liked last."""
+    events = [
+        {"user_id": "vec-user", "item_id": item, "type": kind, "timestamp": f"2026-11-2{day}T10:00:00Z"}
+        for day, (item, kind) in enumerate([("t21", "like"), ("t24", "like"), ("t03", "dislike")])
+    ]
+    assert trained.post("/events", json=events).json()["stored"] == 3
+    personal = trained.app.state.services.users.personal("vec-user")
+    stored = {
+        i: es.get(index=names.items, id=i, source_includes=["item_vector"])["_source"]["item_vector"]
+        for i in ("t21", "t24")
+    }
+    assert personal is not None and personal.vector is not None
+    assert [list(v) for v in personal.recent_vectors] == [pytest.approx(stored["t24"]), pytest.approx(stored["t21"])]
+    feed = trained.get("/users/vec-user/feed", params={"k": 3}).json()["items"]
+    assert feed and all("item_vector" not in item and "item_vector" not in (item.get("extra") or {}) for item in feed)

@@ -56,6 +56,7 @@ def test_every_feature_of_a_known_candidate() -> None:
         categories={"sport": 0.6, "Shoes": 0.4},
         brands={"Stridewell": 1.0},
         exclude_ids=("other",),
+        recent_vectors=((0.0, 1.0, 0.0), (1.0, 0.0, 0.0), (9.0, 9.0)),  # the 2-d one does not fit: ignored
     )
     query = Query(text="red running shoes for trails", personal=personal)
     X = feature_matrix(query, [_shoe()], NOW, RequestContext(hour_of_day=14, n_candidates=150))
@@ -66,6 +67,7 @@ def test_every_feature_of_a_known_candidate() -> None:
         assert math.isnan(row[absent]), absent  # not in the request: missing, not zero
     assert row["retrieval_rank"] == 0.0 and row["retrieval_score"] == pytest.approx(0.7)
     assert row["two_tower_dot"] == pytest.approx(0.5 * 1 + 0.25 * 2)
+    assert row["recent_item_similarity"] == pytest.approx(2.0)  # max of 2.0 and 1.0 over the fitting vectors
     assert row["title_overlap"] == pytest.approx(3 / 5)  # red, running, shoes of 5 query tokens
     assert row["user_category_affinity"] == pytest.approx(0.6)  # best of Shoes 0.4 and Sport 0.6, any case
     assert row["user_brand_affinity"] == 1.0
@@ -84,6 +86,7 @@ def test_missing_fields_are_nan_and_a_feed_has_no_text_features() -> None:
     for name in (
         "bm25",
         "two_tower_dot",
+        "recent_item_similarity",
         "title_overlap",
         "user_category_affinity",
         "user_brand_affinity",
