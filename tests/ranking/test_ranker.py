@@ -296,3 +296,25 @@ def test_graded_label_refuses_ratings_and_unknown_types() -> None:
         graded_label(["rating"])
     with pytest.raises(ValueError, match="'share'"):
         graded_label(["click", "share"])
+
+
+def test_retrieval_prior_starts_boosting_from_retrieval_order(
+    data: dict[str, list[Request]], tmp_path: Path
+) -> None:
+    """One barely-weighted tree on top of the prior keeps retrieval order; without it, that tree's
+    leaves alone decide. Contributions still sum to the score, and the prior survives save/load."""
+    X, y, group = _stack(data["train"])
+    one_tree = FAST.model_copy(update={"n_estimators": 1, "learning_rate": 1e-4, "early_stopping_rounds": 0})
+    with_prior = LightGBMRanker(one_tree.model_copy(update={"retrieval_prior": 1.0}), clock=lambda: NOW)
+    without = LightGBMRanker(one_tree, clock=lambda: NOW)
+    with_prior.fit(X, y, group)
+    without.fit(X, y, group)
+    found, _ = data["test"][0]
+    assert [c.item_id for c in with_prior.rank(QUERY, found)] == [c.item_id for c in found]
+    assert [c.item_id for c in without.rank(QUERY, found)] != [c.item_id for c in found]
+
+    Xt = feature_matrix(QUERY, found, NOW)
+    assert with_prior.contributions(Xt).sum(axis=1) == pytest.approx(with_prior.predict(Xt), abs=1e-6)
+    with_prior.save(tmp_path / "m")
+    loaded = LightGBMRanker.load(tmp_path / "m")
+    assert loaded.cfg.retrieval_prior == 1.0 and loaded.predict(Xt) == pytest.approx(with_prior.predict(Xt))
