@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -188,14 +189,25 @@ def setup_kibana(settings: Settings, *, wait_s: float = 30.0, timeout_s: float =
             time.sleep(min(RETRY_EVERY_S, remaining))
     if response.status_code != 200:
         raise KibanaRequestError(url, response.status_code, _error_message(response))
-    result = response.json()
+    try:
+        result = response.json()
+    except ValueError:
+        result = None
+    if not isinstance(result, dict):  # e.g. a proxy's HTML page: not Kibana's import API
+        raise KibanaRequestError(url, response.status_code, f"not an import result: {response.text[:200]!r}")
     if not result.get("success", False):
         raise KibanaImportError(url, list(result.get("errors") or []))
-    stored = {(r.get("type"), r.get("id")) for r in result.get("successResults") or []}
+    results = result.get("successResults") or []
+    stored = {(r.get("type"), r.get("id")) for r in results}
     imported = [
         (o["type"], o["id"], o["attributes"].get("name") or o["attributes"]["title"])
         for o in objects
         if not stored or (o["type"], o["id"]) in stored
     ]
     dashboard_id = next(o["id"] for o in objects if o["type"] == "dashboard")
-    return KibanaSetupReport(url, imported, f"{url}/app/dashboards#/view/{dashboard_id}")
+    # Kibana stores an object under a new id (`destinationId`) when its id cannot be used where it imports,
+    # e.g. the id is taken in another space; the dashboard link must name the id Kibana actually stored.
+    for r in results:
+        if (r.get("type"), r.get("id")) == ("dashboard", dashboard_id) and r.get("destinationId"):
+            dashboard_id = r["destinationId"]
+    return KibanaSetupReport(url, imported, f"{url}/app/dashboards#/view/{quote(dashboard_id, safe='')}")

@@ -199,3 +199,55 @@ def test_dashboard_panels_reference_existing_visualisations(prefix: str) -> None
         assert 0 <= grid["x"] and grid["x"] + grid["w"] <= 48
         shown.add(reference["id"])
     assert shown == {o["id"] for o in objects if o["type"] == "lens"}, "every visualisation is on the dashboard"
+
+
+# Kibana 8.15's dashboard attribute schema (create, unknowns forbidden):
+# src/plugins/dashboard/server/dashboard_saved_object/schema/v1/v1.ts in elastic/kibana.
+DASHBOARD_ATTRIBUTES = {
+    "title", "description", "kibanaSavedObjectMeta", "timeRestore", "timeFrom", "timeTo", "refreshInterval",
+    "controlGroupInput", "panelsJSON", "optionsJSON", "hits", "version",
+}  # fmt: skip
+# Newest migration version per type that Kibana 8.x exports carry (import refuses a newer one than it knows).
+MAX_TYPE_MIGRATION_VERSION = {"index-pattern": (8, 0, 0), "lens": (8, 9, 0), "dashboard": (10, 2, 0)}
+
+
+def version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def test_objects_carry_migration_versions_kibana_815_accepts() -> None:
+    for obj in load_saved_objects():
+        # without typeMigrationVersion Kibana takes the object as current and skips its migrations
+        assert version(obj["coreMigrationVersion"]) <= (8, 15, 0), obj["id"]
+        assert version(obj["typeMigrationVersion"]) <= MAX_TYPE_MIGRATION_VERSION[obj["type"]], obj["id"]
+
+
+def test_dashboard_has_only_attributes_kibana_allows_and_panels_by_reference() -> None:
+    [dashboard] = [o for o in load_saved_objects() if o["type"] == "dashboard"]
+    attributes = dashboard["attributes"]
+    assert set(attributes) <= DASHBOARD_ATTRIBUTES
+    assert isinstance(attributes["panelsJSON"], str) and isinstance(attributes["optionsJSON"], str)
+    json.loads(attributes["kibanaSavedObjectMeta"]["searchSourceJSON"])
+    for panel in json.loads(attributes["panelsJSON"]):
+        # by-reference panels: the id comes from reference "<panelIndex>:<panelRefName>", never from the panel
+        assert {"type", "gridData", "panelIndex", "embeddableConfig", "panelRefName"} <= set(panel)
+        assert "id" not in panel and "attributes" not in panel["embeddableConfig"]
+
+
+def test_formula_columns_come_with_their_helper_columns_in_order() -> None:
+    """As Lens' formula editor saves them: `<id>X0`.. helpers after the formula, the math helper last."""
+    for obj in (o for o in load_saved_objects() if o["type"] == "lens"):
+        for layer in lens_layers(obj).values():
+            columns, order = layer["columns"], layer["columnOrder"]
+            assert order == [c for c in order if columns[c]["isBucketed"]] + [
+                c for c in order if not columns[c]["isBucketed"]
+            ], obj["id"]
+            for column_id, column in columns.items():
+                if column["operationType"] != "formula":
+                    continue
+                helpers = sorted(c for c in columns if c.startswith(f"{column_id}X"))
+                assert order[order.index(column_id) + 1 :][: len(helpers)] == helpers, obj["id"]
+                [math] = column["references"]
+                assert columns[math]["operationType"] == "math" and math == helpers[-1]
+                ast = columns[math]["params"]["tinymathAst"]
+                assert ast["text"] == column["params"]["formula"] and set(ast["args"]) <= set(helpers)

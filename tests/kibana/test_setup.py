@@ -190,3 +190,23 @@ def test_conflicting_credentials_are_refused(fake_kibana: FakeKibana) -> None:
     result = runner.invoke(app, ["kibana", "setup", "--wait", "0"], env=environment)
     assert result.exit_code == 1 and "not both" in result.output and SECRET not in result.output
     assert fake_kibana.requests == []
+
+
+def test_dashboard_link_names_the_id_kibana_stored_it_under(fake_kibana: FakeKibana) -> None:
+    """Kibana answers `destinationId` when it had to store an object under a new id (id taken elsewhere)."""
+    objects = load_saved_objects()
+    results = [{"type": o["type"], "id": o["id"], "meta": {"title": o["attributes"]["title"]}} for o in objects]
+    for result in results:
+        if result["type"] == "dashboard":
+            result["destinationId"] = "0f1e2d3c-new-id"
+    fake_kibana.replies.append((200, {"success": True, "successCount": len(results), "successResults": results}))
+    result = runner.invoke(app, ["kibana", "setup", "--wait", "0"], env=env(fake_kibana.url))
+    assert result.exit_code == 0, result.output
+    assert f"Dashboard: {fake_kibana.url}/app/dashboards#/view/0f1e2d3c-new-id" in result.output
+
+
+def test_a_reply_that_is_not_an_import_result_is_a_clear_error(fake_kibana: FakeKibana) -> None:
+    fake_kibana.replies.append((200, ["not", "kibana"]))  # type: ignore[arg-type]
+    result = runner.invoke(app, ["kibana", "setup", "--wait", "0"], env=env(fake_kibana.url))
+    assert result.exit_code == 1 and "not an import result" in result.output
+    assert "Traceback" not in result.output
