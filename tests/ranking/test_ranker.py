@@ -298,9 +298,7 @@ def test_graded_label_refuses_ratings_and_unknown_types() -> None:
         graded_label(["click", "share"])
 
 
-def test_retrieval_prior_starts_boosting_from_retrieval_order(
-    data: dict[str, list[Request]], tmp_path: Path
-) -> None:
+def test_retrieval_prior_starts_boosting_from_retrieval_order(data: dict[str, list[Request]], tmp_path: Path) -> None:
     """One barely-weighted tree on top of the prior keeps retrieval order; without it, that tree's
     leaves alone decide. Contributions still sum to the score, and the prior survives save/load."""
     X, y, group = _stack(data["train"])
