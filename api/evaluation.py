@@ -187,7 +187,7 @@ def evaluate_all(
         ks: Recall@k cut-offs; the feed requests max(ks) candidates (the ranker's depth too).
         seed: seed of every model and of the ranker's validation split.
         ranker: also train the feed ranker and score its rows (the sweep then re-ranks its order).
-        tune_ranker: choose the ranker's hyper-parameters on its validation users (a 25-config grid).
+        tune_ranker: choose the ranker's hyper-parameters on its validation users (a 49-config grid).
         lambdas: the MMR lambdas swept.
         encoder: the text encoder (default: settings.embedding_model).
         progress: show progress bars.

@@ -297,20 +297,28 @@ def train_ranker(
 
 
 def default_grid(base: RankerConfig | None = None) -> list[RankerConfig]:
-    """`base` first (it wins ties), then objective x num_leaves x min_data_in_leaf x learning_rate (24 configs)."""
+    """`base` first (it wins ties), then objective x num_leaves x min_data_in_leaf x learning_rate x
+    retrieval_prior (48 configs)."""
     base = base or RankerConfig()
     return [base] + [
         base.model_copy(
-            update={"objective": objective, "num_leaves": leaves, "min_data_in_leaf": min_leaf, "learning_rate": rate}
+            update={
+                "objective": objective,
+                "num_leaves": leaves,
+                "min_data_in_leaf": min_leaf,
+                "learning_rate": rate,
+                "retrieval_prior": prior,
+            }
         )
         for objective in ("lambdarank", "rank_xendcg")
         for leaves in (7, 15, 31)
         for min_leaf in (20, 100)
         for rate in (0.03, 0.1)
+        for prior in (0.0, 0.25)
     ]
 
 
-TUNED_FIELDS = ("objective", "num_leaves", "min_data_in_leaf", "learning_rate")
+TUNED_FIELDS = ("objective", "num_leaves", "min_data_in_leaf", "learning_rate", "retrieval_prior")
 
 
 def tune_ranker(

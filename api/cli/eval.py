@@ -28,7 +28,7 @@ def evaluate(
         bool, typer.Option(help="Train the feed ranker on a cut of the training events; score ranker and MMR rows.")
     ] = True,
     tune_ranker: Annotated[
-        bool, typer.Option(help="Choose the ranker's hyper-parameters on its validation users (25 fits).")
+        bool, typer.Option(help="Choose the ranker's hyper-parameters on its validation users (49 fits).")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
