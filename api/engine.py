@@ -148,11 +148,15 @@ def resolve_url(settings: Settings) -> str:
 
 
 def make_client(settings: Settings, url: str | None = None) -> Elasticsearch:
-    """The one place an Elasticsearch client is built: timeouts, retries and credentials from settings."""
+    """The one place an Elasticsearch client is built: timeouts, retries and credentials from settings.
+
+    A refused connection fails in milliseconds and is retried `elasticsearch_max_retries` times; a
+    timeout is never retried, so a hung engine costs one `elasticsearch_timeout_s`, not several.
+    """
     kwargs: dict[str, Any] = {
         "request_timeout": settings.elasticsearch_timeout_s,
-        "max_retries": 2,
-        "retry_on_timeout": True,
+        "max_retries": settings.elasticsearch_max_retries,
+        "retry_on_timeout": False,
     }
     if settings.elasticsearch_api_key is not None:
         kwargs["api_key"] = settings.elasticsearch_api_key.get_secret_value()

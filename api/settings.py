@@ -42,6 +42,18 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("ELASTICSEARCH_CA_CERTS", "TANDEM_ELASTICSEARCH_CA_CERTS")
     )
     elasticsearch_timeout_s: float = Field(5.0, gt=0, description="Per-request ES timeout. Default 5 s.")
+    elasticsearch_max_retries: int = Field(
+        1,
+        ge=0,
+        description="Retries of a request on a connection error (never on a timeout), so a dead engine fails "
+        "fast. Default 1.",
+    )
+    spool_max_backoff_s: float = Field(
+        30.0, gt=0, description="Longest wait between replays of spooled events while the engine is down. Default 30 s."
+    )
+    popular_cache_refresh_s: float = Field(
+        60.0, gt=0, description="How often the feed's fallback list (cold-start/popular) is refreshed. Default 60 s."
+    )
     index_prefix: str = Field("", pattern=r"^[a-z0-9_.-]*$", description="Prefix of every index name. Default ''.")
     embedding_model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers name or path.")
     data_dir: Path = Field(Path(".tandem"), description="Local state: dev engine data, reports, models.")
@@ -90,3 +102,8 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+    @property
+    def spool_path(self) -> Path:
+        """Events accepted but maybe not yet in Elasticsearch (write-ahead log, see indexer/spool.py)."""
+        return self.data_dir / "spool" / "events.jsonl"

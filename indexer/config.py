@@ -11,6 +11,10 @@ class IndexerConfig(BaseModel):
     embed_batch_size: int = Field(64, gt=0, description="Texts per encoder call. Default 64.")
     bulk_chunk_size: int = Field(500, gt=0, description="Documents per bulk request. Default 500.")
     bulk_max_retries: int = Field(5, ge=0, description="Retries of a bulk chunk on 429/5xx, with back-off. Default 5.")
+    bulk_initial_backoff_s: float = Field(
+        0.5, ge=0, description="First wait before a bulk retry; doubles each time, with jitter. Default 0.5 s."
+    )
+    bulk_max_backoff_s: float = Field(30.0, ge=0, description="Longest wait between bulk retries. Default 30 s.")
     keep_versions: int = Field(
         2, ge=1, description="Item index versions kept after an alias swap (the live one included). Default 2."
     )

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import queue
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -126,21 +127,82 @@ def _count_rows(path: str) -> int | None:
         return None
 
 
+def backoff_delay(attempt: int, cfg: IndexerConfig, rng: Callable[[], float] = random.random) -> float:
+    """Seconds to wait before retry `attempt` (0-based): exponential, capped, with "equal jitter".
+
+    Half the capped delay is fixed and half random, so writers that failed together do not all
+    come back at the same instant, yet each still waits a predictable minimum.
+
+    Example:
+        >>> backoff_delay(3, IndexerConfig(bulk_initial_backoff_s=0.5, bulk_max_backoff_s=30), rng=lambda: 1.0)
+        4.0
+    """
+    capped = min(cfg.bulk_max_backoff_s, cfg.bulk_initial_backoff_s * 2**attempt)
+    return capped / 2 + capped / 2 * rng()
+
+
+def _chunks(actions: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for action in actions:
+        chunk.append(action)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _status(result: dict[str, Any]) -> int:
+    return int(next(iter(result.values())).get("status", 0))
+
+
 def bulk_actions(
-    es: Elasticsearch, actions: Iterable[dict[str, Any]], cfg: IndexerConfig
+    es: Elasticsearch,
+    actions: Iterable[dict[str, Any]],
+    cfg: IndexerConfig,
+    *,
+    sleep: Callable[[float], object] = time.sleep,
 ) -> Iterator[tuple[bool, dict[str, Any]]]:
-    """streaming_bulk with retries on overload (429/5xx, with back-off), yielding every per-document result."""
-    yield from helpers.streaming_bulk(
-        es,
-        actions,
-        chunk_size=cfg.bulk_chunk_size,
-        raise_on_error=False,
-        raise_on_exception=True,
-        max_retries=cfg.bulk_max_retries,
-        initial_backoff=0.5,
-        max_backoff=30,
-        retry_on_status=RETRY_STATUSES,
-    )
+    """Bulk-write `actions`, yielding every per-document result (ok, {op_type: item}) once.
+
+    Documents answered 429/502/503/504 (overload; also a whole bulk request answered so) are
+    re-sent up to `cfg.bulk_max_retries` times with exponential back-off and jitter
+    (`backoff_delay`); what still fails is yielded as a failure. Connection errors and timeouts
+    raise (TransportError): the caller decides (the API spools the events).
+    """
+    for chunk in _chunks(actions, cfg.bulk_chunk_size):
+        pending = chunk
+        for attempt in range(cfg.bulk_max_retries + 1):
+            last = attempt == cfg.bulk_max_retries
+            retry: list[dict[str, Any]] = []
+            try:
+                results = list(
+                    helpers.streaming_bulk(
+                        es,
+                        pending,
+                        chunk_size=len(pending),
+                        max_retries=0,
+                        raise_on_error=False,
+                        raise_on_exception=True,
+                    )
+                )
+            except ApiError as exc:
+                if last or exc.meta.status not in RETRY_STATUSES:
+                    raise
+                logger.warning("bulk request answered %s; retry %d", exc.meta.status, attempt + 1)
+                retry = pending
+            else:
+                for action, (ok, result) in zip(pending, results):
+                    if not ok and not last and _status(result) in RETRY_STATUSES:
+                        retry.append(action)
+                    else:
+                        yield ok, result
+                if retry:
+                    logger.warning("%d documents answered overload; retry %d", len(retry), attempt + 1)
+            if not retry:
+                break
+            sleep(backoff_delay(attempt, cfg))
+            pending = retry
 
 
 def index_catalog(
