@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from indexer.errors import RowValidationError
-from indexer.values import iso, parse_id, parse_number, parse_text, parse_timestamp
+from indexer.values import iso, parse_id, parse_number, parse_text, parse_timestamp, shown
 from ranking.interactions import EVENT_TYPES
 
 FIELDS = ("event_id", "user_id", "item_id", "type", "timestamp", "value", "query", "position", "request_id")
@@ -31,7 +31,7 @@ def validate_event(row: Mapping[str, Any]) -> dict[str, Any]:
         raise RowValidationError(unknown[0], f"unknown field; events take {', '.join(FIELDS)}")
     kind = row.get("type")
     if kind not in EVENT_TYPES:
-        raise RowValidationError("type", f"must be one of {', '.join(EVENT_TYPES)}, got {kind!r}")
+        raise RowValidationError("type", f"must be one of {', '.join(EVENT_TYPES)}, got {shown(kind)}")
     moment = parse_timestamp("timestamp", row.get("timestamp", row.get("@timestamp")), required=True)
     assert moment is not None  # required=True
     value = parse_number("value", row.get("value"))

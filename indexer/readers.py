@@ -92,6 +92,9 @@ def _read_jsonl(fh: IO[str]) -> Iterator[Record]:
         except json.JSONDecodeError as exc:
             yield Record(line_no, None, f"invalid JSON: {exc.msg} at column {exc.colno}")
             continue
+        except (ValueError, RecursionError) as exc:  # an integer of thousands of digits; absurd nesting
+            yield Record(line_no, None, f"JSON that cannot be read: {type(exc).__name__}: {str(exc)[:80]}")
+            continue
         if not isinstance(data, dict):
             yield Record(line_no, None, f"expected a JSON object, got {type(data).__name__}")
             continue
@@ -99,19 +102,36 @@ def _read_jsonl(fh: IO[str]) -> Iterator[Record]:
 
 
 def _read_csv(fh: IO[str]) -> Iterator[Record]:
-    reader = csv.DictReader(fh)
-    if reader.fieldnames is None:
+    reader = csv.reader(fh)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
         return
-    header = [name.strip() for name in reader.fieldnames]
+    except csv.Error as exc:
+        raise SourceFileError(getattr(fh, "name", "?"), f"unreadable CSV header: {exc}") from exc
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:  # the second column would silently overwrite the first
+        raise SourceFileError(getattr(fh, "name", "?"), f"the header names {twice[0]!r} twice")
     start = reader.line_num + 1
-    for row in reader:
+    while True:
         line_no = start
-        start = reader.line_num + 1
-        if None in row:  # more cells than header columns
-            yield Record(line_no, None, f"{len(header) + len(row[None])} cells for {len(header)} columns")
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a cell past csv.field_size_limit(): this row only is refused
+            start = reader.line_num + 1
+            yield Record(line_no, None, f"unreadable CSV row: {exc} (a cell that large is never a valid value)")
             continue
-        # Empty CSV cells mean "absent", like a missing key in JSON.
-        data = {name: (value if value != "" else None) for name, value in zip(header, row.values())}
+        start = reader.line_num + 1
+        if not cells:
+            continue
+        if len(cells) > len(header):
+            yield Record(line_no, None, f"{len(cells)} cells for {len(header)} columns")
+            continue
+        # Empty CSV cells mean "absent", like a missing key in JSON; so do missing trailing cells.
+        data = {name: (value if value != "" else None) for name, value in zip(header, cells)}
+        data.update((name, None) for name in header[len(cells) :])
         yield Record(line_no, data)
 
 

@@ -15,12 +15,29 @@ from indexer.errors import RowValidationError
 MAX_ID_BYTES = 512  # Elasticsearch's limit on _id
 
 
+def shown(value: Any, max_chars: int = 60) -> str:
+    """A value for an error message: its repr, cut short (a huge int has no repr; a long text is noise)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"an integer of {value.bit_length()} bits" if isinstance(value, int) else type(value).__name__
+    return text if len(text) <= max_chars else text[: max_chars - 3] + "..."
+
+
+def _as_text(field: str, value: str | int | float) -> str:
+    """str() of a string or number; an integer past Python's int->str digit limit is refused, not raised."""
+    try:
+        return str(value)
+    except ValueError as exc:  # int_max_str_digits: no id, title or tag is thousands of digits long
+        raise RowValidationError(field, "is a number too long to be used as text") from exc
+
+
 def parse_id(field: str, value: Any) -> str:
     """A non-empty identifier; integers are accepted and turned into strings."""
     if isinstance(value, bool) or value is None:
         raise RowValidationError(field, "is required" if value is None else "must be a string, not a boolean")
     if isinstance(value, int):
-        value = str(value)
+        value = _as_text(field, value)
     if not isinstance(value, str):
         raise RowValidationError(field, f"must be a string, got {type(value).__name__}")
     value = value.strip()
@@ -39,7 +56,7 @@ def parse_text(field: str, value: Any, *, required: bool = False, max_chars: int
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise RowValidationError(field, f"must be a string, got {type(value).__name__}")
-    text = str(value).strip()
+    text = _as_text(field, value).strip()
     if len(text) > max_chars:
         raise RowValidationError(field, f"is longer than {max_chars} characters")
     return text
@@ -64,7 +81,7 @@ def parse_str_list(field: str, value: Any) -> list[str]:
     for element in value:
         if isinstance(element, bool) or not isinstance(element, (str, int, float)):
             raise RowValidationError(field, f"list elements must be strings, got {type(element).__name__}")
-        text = str(element).strip()
+        text = _as_text(field, element).strip()
         if text:
             out.append(text)
     return out
@@ -80,10 +97,13 @@ def parse_number(field: str, value: Any, *, minimum: float | None = None) -> flo
         try:
             value = float(value.strip())
         except ValueError as exc:
-            raise RowValidationError(field, f"must be a number, got {value!r}") from exc
+            raise RowValidationError(field, f"must be a number, got {shown(value)}") from exc
     if not isinstance(value, (int, float)):
         raise RowValidationError(field, f"must be a number, got {type(value).__name__}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError as exc:  # an integer past float range
+        raise RowValidationError(field, "is out of range") from exc
     if not math.isfinite(number):
         raise RowValidationError(field, "must be a finite number")
     if minimum is not None and number < minimum:
@@ -102,20 +122,26 @@ def parse_timestamp(field: str, value: Any, *, required: bool = False) -> dateti
     elif isinstance(value, bool):
         raise RowValidationError(field, "must be ISO 8601 or epoch seconds, not a boolean")
     elif isinstance(value, (int, float)) or (isinstance(value, str) and _is_number(value)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer past float range
+            seconds = math.inf
         if not math.isfinite(seconds) or not 0 <= seconds < 253402300800:  # year 10000
-            raise RowValidationError(field, f"epoch seconds out of range: {value!r}")
+            raise RowValidationError(field, f"epoch seconds out of range: {shown(value)}")
         moment = datetime.fromtimestamp(seconds, tz=UTC)
     elif isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError as exc:
-            raise RowValidationError(field, f"must be ISO 8601 or epoch seconds, got {value!r}") from exc
+            raise RowValidationError(field, f"must be ISO 8601 or epoch seconds, got {shown(value)}") from exc
     else:
         raise RowValidationError(field, f"must be ISO 8601 or epoch seconds, got {type(value).__name__}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00+14:00 is before year 1 in UTC
+        raise RowValidationError(field, f"is out of range in UTC: {shown(value)}") from exc
 
 
 def iso(moment: datetime) -> str:
