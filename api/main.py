@@ -9,11 +9,14 @@ from contextlib import asynccontextmanager
 from elasticsearch import ApiError, TransportError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.middleware import RequestContextMiddleware
+from api.middleware import LimitsMiddleware, RequestContextMiddleware
 from api.routes import admin, events, feed, health, items, search, ui
+from api.schemas import ErrorOut
+from api.security import ReadKey
 from api.services import Services, build_services
 from api.settings import Settings
 from indexer.errors import BulkLoadError
@@ -22,9 +25,11 @@ from ranking.errors import ItemNotFoundError
 logger = logging.getLogger(__name__)
 
 
-def _error(request: Request, status: int, code: str, message: str, **extra: object) -> JSONResponse:
+def _error(
+    request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: object
+) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = {**(headers or {}), "Retry-After": "5"} if status == 503 else headers
     body = {"request_id": request_id, "error": {"code": code, "message": message, **extra}}
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -42,7 +47,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 401: "unauthorized", 422: "invalid_request"}.get(exc.status_code, "http_error")
-        return _error(request, exc.status_code, code, str(exc.detail))
+        return _error(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(ItemNotFoundError)
     async def item_not_found(request: Request, exc: ItemNotFoundError) -> JSONResponse:
@@ -75,6 +80,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(request, 500, "internal_error", "internal error; the request id is in the logs")
 
 
+# Every error comes in one shape (`_error`); the schema says so, so clients and fuzzers can rely on it.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    422: {"model": ErrorOut, "description": "Invalid parameters or body; `error.details` lists each problem."},
+    "4XX": {"model": ErrorOut, "description": "Refused: unknown item, missing API key, request too large."},
+    "5XX": {"model": ErrorOut, "description": "The search engine is unreachable or failing; retry shortly."},
+}
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     """Build the app. Pass `services` to share a client and encoder (tests, `tandem up`)."""
     settings = settings or Settings()
@@ -93,9 +106,25 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         summary="Search and recommendations on Elasticsearch: hybrid retrieval, ranking and re-ranking.",
         lifespan=lifespan,
     )
+    app.add_middleware(
+        LimitsMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_url_bytes=settings.max_url_bytes,
+        max_header_bytes=settings.max_header_bytes,
+    )
     app.add_middleware(RequestContextMiddleware)
+    if settings.cors_origins:  # outermost, so refusals (401, 413) carry CORS headers too
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Server-Timing"],
+        )
     install_error_handlers(app)
-    for module in (search, feed, items, events, health, admin):
-        app.include_router(module.router)
+    for module in (search, feed, items):
+        app.include_router(module.router, dependencies=[ReadKey], responses=ERROR_RESPONSES)
+    for module in (events, health, admin):
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     ui.install(app)
     return app

@@ -6,10 +6,10 @@ Nested stage settings use `__`, e.g. `TANDEM_RETRIEVAL__CANDIDATES=200`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from indexer.config import IndexerConfig
 from ranking.config import RankerConfig, RerankConfig, RetrievalConfig
@@ -60,6 +60,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     api_key: SecretStr | None = Field(None, description="When set, writes need it (Bearer or X-API-Key).")
+    protect_reads: bool = Field(
+        False, description="Reads (search, suggest, feed, items) need the API key too. Needs api_key. Default off."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser, comma-separated ('*' for any). "
+        "Default none: no CORS headers.",
+    )
+    max_body_bytes: int = Field(1 << 20, ge=1, description="Larger request bodies get 413. Default 1 MiB.")
+    max_url_bytes: int = Field(8 << 10, ge=256, description="Longer path + query string get 414. Default 8 KiB.")
+    max_header_bytes: int = Field(16 << 10, ge=1024, description="More header bytes get 431. Default 16 KiB.")
     indexer: IndexerConfig = Field(default_factory=IndexerConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     interactions: InteractionConfig = Field(default_factory=InteractionConfig)
@@ -102,6 +113,18 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """TANDEM_CORS_ORIGINS=https://a.example,https://b.example (a plain list is taken as is)."""
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _reads_need_a_key(self) -> Self:
+        if self.protect_reads and self.api_key is None:
+            raise ValueError("protect_reads needs api_key (TANDEM_API_KEY): there is no key to check reads against")
+        return self
 
     @property
     def spool_path(self) -> Path:
