@@ -94,11 +94,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = services or build_services(settings)
-        app.state.services.encoder.encode_query("warm up")  # load the model before the first request
+        app.state.services = running = services or build_services(settings)
+        running.encoder.encode_query("warm up")  # load the model before the first request
+        running.popular.refresh()  # the feed's fallback while the engine is down (best effort)
+        running.replayer.start()  # events an earlier run spooled go in first
         yield
+        running.replayer.stop()
         if services is None:
-            app.state.services.es.close()
+            running.spool.close()
+            running.es.close()
 
     app = FastAPI(
         title="Tandem",

@@ -41,7 +41,10 @@ class FeedOut(ResultsOut):
     user_id: str
     strategy: str = Field(
         description="'personalised' (user vector + affinities), 'affinity' (history, no trained model yet) "
-        "or 'cold_start'."
+        "or 'cold_start'; 'cached_popular' when the engine is down (then `degraded` is true)."
+    )
+    degraded: bool = Field(
+        False, description="True when the engine is down and this is the last good popular list, not a live answer."
     )
 
 
@@ -58,6 +61,9 @@ class HealthOut(BaseModel):
     status: str = Field(description="'ok' or 'unavailable'.")
     engine: dict[str, Any]
     items: dict[str, Any]
+    events: dict[str, Any] = Field(
+        default_factory=dict, description="The local event spool: backlog (events not yet in the engine), file."
+    )
     problems: list[str] = Field(default_factory=list)
 
 
@@ -71,3 +77,6 @@ class EventsOut(BaseModel):
     stored: int = Field(description="Events newly stored.")
     duplicates: int = Field(description="Events already stored before (same event_id): not counted twice.")
     users_updated: int
+    spooled: int = Field(
+        0, description="Events kept in the local spool (202): the engine is down; stored when it is back."
+    )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
 from api.engine import make_client
+from api.fallback import PopularCache
 from api.settings import Settings
 from indexer.embedding import TextEncoder
 from indexer.mappings import IndexNames
+from indexer.spool import EventSpool, SpoolReplayer, deliver_events
 from ranking.models import CF, RANKER, TOWERS, load_cf, load_ranker, load_towers
 from ranking.personal import UserContext
 from ranking.pipeline import Pipeline
@@ -35,6 +38,14 @@ class Services:
     search: Pipeline
     feed: Pipeline
     cold_start_feed: Pipeline
+    popular: PopularCache
+    spool: EventSpool
+    replayer: SpoolReplayer
+
+    def engine_url(self) -> str:
+        """The engine's address, for messages (never credentials: only scheme, host and port)."""
+        nodes = self.es.transport.node_pool.all()
+        return str(nodes[0].base_url) if nodes else "?"
 
 
 def build_services(
@@ -51,6 +62,13 @@ def build_services(
     ranker: Ranker = ModelRanker(ranker_model.get) if settings.ranker.kind != "none" else NoopRanker()
     reranker: Reranker = MMRReranker(settings.rerank) if settings.rerank.kind != "none" else NoopReranker()
     cfg = settings.retrieval
+    cold_start_feed = Pipeline(PopularRetriever(es, names.items, cfg), reranker=CategorySpreadReranker())
+    spool = EventSpool(
+        settings.spool_path,
+        recover_chunk=settings.indexer.bulk_chunk_size,
+        resend_window_s=settings.spool_resend_window_s,
+    )
+    deliver = partial(deliver_events, es, names, cfg=settings.indexer, interactions=settings.interactions)
     return Services(
         settings=settings,
         es=es,
@@ -63,5 +81,8 @@ def build_services(
         users=UserContext(es, names.users, names.items, towers.get, cfg, settings.interactions, cf=cf.get),
         search=Pipeline(HybridRetriever(es, names.items, encoder, cfg), ranker, reranker),
         feed=Pipeline(FeedRetriever(es, names.items, cfg), ranker, reranker),
-        cold_start_feed=Pipeline(PopularRetriever(es, names.items, cfg), reranker=CategorySpreadReranker()),
+        cold_start_feed=cold_start_feed,
+        popular=PopularCache(cold_start_feed, cfg.candidates, settings.popular_cache_refresh_s),
+        spool=spool,
+        replayer=SpoolReplayer(spool, deliver, max_backoff_s=settings.spool_max_backoff_s),
     )

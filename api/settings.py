@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     spool_max_backoff_s: float = Field(
         30.0, gt=0, description="Longest wait between replays of spooled events while the engine is down. Default 30 s."
     )
+    spool_resend_window_s: float = Field(
+        10.0,
+        ge=0,
+        description="Events stored this recently before an engine outage are sent again after it (an engine "
+        "that crashed may lose writes it acknowledged; repeats are duplicates). Default 10 s.",
+    )
     popular_cache_refresh_s: float = Field(
         60.0, gt=0, description="How often the feed's fallback list (cold-start/popular) is refreshed. Default 60 s."
     )
@@ -106,14 +112,6 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("KIBANA_PASSWORD", "TANDEM_KIBANA_PASSWORD")
     )
 
-    @property
-    def engine_dir(self) -> Path:
-        return self.data_dir / "engine"
-
-    @property
-    def reports_dir(self) -> Path:
-        return self.data_dir / "reports"
-
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -125,6 +123,14 @@ class Settings(BaseSettings):
         if self.protect_reads and self.api_key is None:
             raise ValueError("protect_reads needs api_key (TANDEM_API_KEY): there is no key to check reads against")
         return self
+
+    @property
+    def engine_dir(self) -> Path:
+        return self.data_dir / "engine"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
 
     @property
     def spool_path(self) -> Path:

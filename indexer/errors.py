@@ -85,3 +85,15 @@ class ProfileUpdateError(IndexerError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.user_id, self.attempts))
+
+
+class SpoolError(IndexerError):
+    """The event spool could not be written or replayed; `reason` says why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"spool {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.reason))

@@ -1,32 +1,45 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, Body, HTTPException, Response
 
 from api.deps import RequestId, ServicesDep
+from api.fallback import engine_failure
 from api.schemas import EventsOut
 from api.security import WriteKey
-from indexer.errors import BulkLoadError, RowValidationError
+from api.services import Services
+from indexer.errors import BulkLoadError, RowValidationError, SpoolError
 from indexer.events import validate_event
-from indexer.load import store_events
-from indexer.profiles import update_profiles
+from indexer.spool import Segment, deliver_events
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["events"])
 
 MAX_BATCH = 1000
 EXAMPLE = {"user_id": "user-0001", "item_id": "item-00002", "type": "click", "timestamp": "2026-11-25T10:00:00Z"}
 
 
-@router.post("/events", response_model=EventsOut, dependencies=[WriteKey])
+@router.post(
+    "/events",
+    response_model=EventsOut,
+    dependencies=[WriteKey],
+    responses={202: {"model": EventsOut, "description": "Spooled on local disk; stored when the engine is back."}},
+)
 def post_events(
     services: ServicesDep,
     request_id: RequestId,
+    response: Response,
     body: Any = Body(
         ..., examples=[EXAMPLE, {"events": [EXAMPLE]}], description="One event, a list, or {'events': [...]}."
     ),
 ) -> EventsOut:
     """Store events (one or a batch) and update each user's profile before answering.
+
+    Durable before acknowledged: the batch is appended (fsync) to the local spool first. 200: in
+    Elasticsearch. 202 with `spooled`: the engine is down or overloaded, the events wait on local
+    disk and are stored, in order, when it answers again (nothing to resend).
 
     All or nothing: if any event is invalid, none is stored and the 422 lists every problem with
     the event's index. Retrying is safe: an event already stored (same event_id, or the same
@@ -48,10 +61,42 @@ def post_events(
             problems.append(f"events[{position}]" + (f".{exc.field}" if exc.field else "") + f": {exc.reason}")
     if problems:
         raise HTTPException(422, "; ".join(problems))
-    result = store_events(services.es, services.names, docs, services.settings.indexer)
-    if result.failed:
-        raise BulkLoadError("events not stored; retry (stored ones count as duplicates)", result.failed)
-    users = update_profiles(services.es, services.names, result.stored, services.settings.interactions)
+    return _store(services, request_id, response, docs)
+
+
+def _store(services: Services, request_id: str, response: Response, docs: list[dict[str, Any]]) -> EventsOut:
+    """Write-ahead: spool (fsync) first, then the engine; answer only once the events are durable."""
+    segment: Segment | None = None
+    try:
+        segment = services.spool.append(docs)
+    except SpoolError as exc:  # no local durability: only a direct write can acknowledge
+        logger.error("%s; writing to Elasticsearch directly", exc)
+    fast = services.settings.indexer.model_copy(update={"bulk_max_retries": 0})  # the replayer retries, not us
+    try:
+        delivery = deliver_events(services.es, services.names, docs, fast, services.settings.interactions)
+    except Exception as exc:
+        if segment is None:
+            raise
+        if not engine_failure(exc):  # the engine answered (e.g. refused the request): nothing to replay
+            services.spool.settle(segment)
+            raise
+        services.spool.release(segment)
+        logger.warning("engine failing (%s): %d events spooled", type(exc).__name__, len(docs))
+        response.status_code = 202
+        return EventsOut(request_id=request_id, stored=0, duplicates=0, users_updated=0, spooled=len(docs))
+    if delivery.retryable and segment is not None:
+        services.spool.release(segment)
+        response.status_code = 202
+    elif segment is not None:
+        services.spool.settle(segment)
+    if delivery.refused or (delivery.retryable and segment is None):
+        raise BulkLoadError(
+            "events not stored; retry (stored ones count as duplicates)", delivery.refused + delivery.retryable
+        )
     return EventsOut(
-        request_id=request_id, stored=len(result.stored), duplicates=result.duplicates, users_updated=users
+        request_id=request_id,
+        stored=delivery.stored,
+        duplicates=delivery.duplicates,
+        users_updated=delivery.users_updated,
+        spooled=len(delivery.retryable),
     )

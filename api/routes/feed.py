@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Path
 
 from api.deps import Explain, FiltersDep, K, RequestId, ServicesDep
+from api.fallback import engine_failure
 from api.impressions import log_impressions
 from api.routes.results import to_items
 from api.schemas import FeedOut
+from api.services import Services
 from ranking.candidate import Candidate
-from ranking.stages import Query
+from ranking.stages import Filters, Query
 
 router = APIRouter(tags=["feed"])
 
@@ -29,8 +31,42 @@ def feed(
     """The user's feed: one personalised request (user-vector kNN + category/brand affinities +
     popular prior, disliked and purchased items excluded). Users without history get the
     cold-start feed (popular and fresh, spread over categories); a short feed is filled from it.
+
+    While the engine is down the answer is the last good popular list held in memory, marked
+    `degraded: true` and `strategy: "cached_popular"` (503 when there is none yet).
     """
-    started, now = time.perf_counter(), time.time()
+    started = time.perf_counter()
+    try:
+        out = _feed(services, background, request_id, filters, user_id, k, explain)
+    except Exception as exc:
+        cached = services.popular.serve(filters, k) if engine_failure(exc) else []
+        if not cached:
+            raise
+        out = FeedOut(
+            request_id=request_id,
+            took_ms=0.0,
+            user_id=user_id,
+            strategy="cached_popular",
+            degraded=True,
+            items=to_items(cached, explain),
+        )
+    else:
+        if services.popular.stale():
+            background.add_task(services.popular.refresh)
+    out.took_ms = round((time.perf_counter() - started) * 1000, 2)
+    return out
+
+
+def _feed(
+    services: Services,
+    background: BackgroundTasks,
+    request_id: str,
+    filters: Filters,
+    user_id: str,
+    k: int,
+    explain: bool,
+) -> FeedOut:
+    now = time.time()
     personal = services.users.personal(user_id)
     candidates: list[Candidate] = []
     strategy = "cold_start"
@@ -50,10 +86,9 @@ def feed(
             log_impressions, services, request_id, "feed", fill, page, now, source="cold_start", first=len(candidates)
         )
         candidates += page.items
-    took = (time.perf_counter() - started) * 1000
     return FeedOut(
         request_id=request_id,
-        took_ms=round(took, 2),
+        took_ms=0.0,
         user_id=user_id,
         strategy=strategy,
         items=to_items(candidates, explain),

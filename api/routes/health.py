@@ -13,21 +13,29 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
 def health(services: ServicesDep, response: Response) -> HealthOut:
-    """Engine reachable, which index the items alias points at, and how many items it holds."""
+    """Engine reachable, which index the items alias points at, how many items it holds, and how
+    many events wait in the local spool. 503 with the reasons when anything is wrong."""
     problems: list[str] = []
-    engine: dict[str, object] = {"reachable": False}
+    url = services.engine_url()
+    engine: dict[str, object] = {"reachable": False, "url": url}
     items: dict[str, object] = {"alias": services.names.items, "index": None, "count": None}
     try:
         with timed("es"):
             info = services.es.info()
-            engine = {"reachable": True, "version": info["version"]["number"]}
+            engine = {"reachable": True, "url": url, "version": info["version"]["number"]}
             items["index"] = alias_target(services.es, services.names.items)
             if items["index"] is None:
                 problems.append(f"alias {services.names.items!r} does not exist: index a catalog (`tandem index FILE`)")
             else:
                 items["count"] = services.es.count(index=services.names.items)["count"]
     except (TransportError, ApiError) as exc:
-        problems.append(f"Elasticsearch unreachable or failing: {type(exc).__name__}")
+        problems.append(f"Elasticsearch at {url} unreachable or failing: {type(exc).__name__}")
+    backlog = services.spool.backlog()
+    events = {"spooled": backlog, "spool": str(services.spool.path), "replay_error": services.replayer.last_error}
+    if backlog and (problems or services.replayer.last_error):
+        problems.append(f"{backlog} events wait in the spool {services.spool.path} (stored when the engine answers)")
     if problems:
         response.status_code = 503
-    return HealthOut(status="unavailable" if problems else "ok", engine=engine, items=items, problems=problems)
+    return HealthOut(
+        status="unavailable" if problems else "ok", engine=engine, items=items, events=events, problems=problems
+    )

@@ -1,0 +1,407 @@
+"""A local write-ahead spool for events, so an accepted event is never lost to an engine outage.
+
+Design (write-ahead): `POST /events` appends the validated batch to the spool file and fsyncs
+it *before* writing to Elasticsearch. Then it tries the engine:
+
+- stored: the batch's segment is settled (done) and the request answers 200;
+- engine unreachable or overloaded: the segment is released to the replayer and the request
+  answers 202 `spooled: N`. The event is durable on local disk either way.
+
+A crash anywhere after the fsync leaves the batch in the file; at start-up everything still in the
+file is replayed. Replays are safe because events are written with `op_type=create` and
+`_id=event_id` (deterministic when the client gives none): an event already stored comes back
+409 and counts as a duplicate, never twice. Once every segment is settled the file is truncated;
+a settled prefix is compacted away when it grows past `compact_bytes`.
+
+An engine may lose writes it acknowledged when it crashes (ES with `translog.durability: async`;
+the dev engine saves every second or so). So the events settled in the last `resend_window_s`
+before an outage is noticed are kept in memory and re-sent, first, when the engine answers again:
+409 for those it kept, stored for those it lost.
+
+One API process per spool file (the lock is in-process). The file is JSON Lines, one event per
+line; a torn last line (a crash mid-append, never acknowledged) is dropped with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from elasticsearch import ApiError, Elasticsearch, TransportError
+
+from indexer.config import IndexerConfig
+from indexer.errors import IndexerError, SpoolError
+from indexer.load import RETRY_STATUSES, store_events
+from indexer.mappings import IndexNames
+from indexer.profiles import update_profiles
+from ranking.interactions import InteractionConfig
+
+logger = logging.getLogger(__name__)
+
+SegmentState = Literal["writing", "pending", "done"]
+
+
+@dataclass
+class Segment:
+    """A run of lines [start, end) in the spool file: one request's batch, or a recovered chunk."""
+
+    start: int
+    end: int
+    count: int
+    state: SegmentState
+    settled_at: float | None = None
+
+
+class EventSpool:
+    """Append-only, fsynced JSON Lines file of events not yet confirmed in Elasticsearch.
+
+    Args:
+        path: the spool file (created with its directory).
+        recover_chunk: events per segment when reading back a file left by an earlier run.
+        compact_bytes: rewrite the file without its settled prefix once that prefix is this big.
+        resend_window_s: events settled this recently before an outage are re-sent after it.
+
+    Example:
+        >>> import tempfile
+        >>> spool = EventSpool(Path(tempfile.mkdtemp()) / "events.jsonl")
+        >>> segment = spool.append([{"event_id": "e1"}])
+        >>> spool.backlog(), spool.read(segment)
+        (1, [{'event_id': 'e1'}])
+        >>> spool.settle(segment); spool.backlog()
+        0
+    """
+
+    def __init__(
+        self, path: Path, *, recover_chunk: int = 500, compact_bytes: int = 1 << 20, resend_window_s: float = 10.0
+    ) -> None:
+        self.path = path
+        self.compact_bytes = compact_bytes
+        self.resend_window_s = resend_window_s
+        self._outage_at: float | None = None
+        self._lock = threading.Lock()
+        self._segments: list[Segment] = []
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._segments = self._recover(recover_chunk)
+            self._fh = open(path, "ab")
+            _fsync_dir(path.parent)
+        except OSError as exc:
+            raise SpoolError(str(path), f"cannot open: {exc}") from exc
+        self._size = self._fh.tell()
+
+    def _recover(self, chunk: int) -> list[Segment]:
+        """Segments (pending) for what an earlier run left; a torn last line is cut off."""
+        if not self.path.exists():
+            return []
+        segments: list[Segment] = []
+        offset, start, count, good_end = 0, 0, 0, 0
+        with open(self.path, "rb") as fh:
+            for line in fh:
+                if not line.endswith(b"\n"):
+                    logger.warning(
+                        "spool %s: dropping a torn last line (%d bytes; never acknowledged)", self.path, len(line)
+                    )
+                    break
+                offset += len(line)
+                good_end = offset
+                count += 1
+                if count >= chunk:
+                    segments.append(Segment(start, offset, count, "pending"))
+                    start, count = offset, 0
+        if count:
+            segments.append(Segment(start, good_end, count, "pending"))
+        if good_end != self.path.stat().st_size:
+            with open(self.path, "r+b") as fh:
+                fh.truncate(good_end)
+                os.fsync(fh.fileno())
+        if segments:
+            logger.warning(
+                "spool %s: %d events from an earlier run to replay", self.path, sum(s.count for s in segments)
+            )
+        return segments
+
+    def append(self, docs: list[dict[str, Any]]) -> Segment:
+        """Write `docs` durably (flush + fsync) and return their segment, owned by the caller.
+
+        The caller must `settle` it (stored) or `release` it (let the replayer store it).
+
+        Raises:
+            SpoolError: the disk refused the write; nothing was acknowledged.
+        """
+        data = b"".join(json.dumps(doc, separators=(",", ":")).encode() + b"\n" for doc in docs)
+        with self._lock:
+            try:
+                self._fh.write(data)
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+            except OSError as exc:
+                raise SpoolError(str(self.path), f"append failed: {exc}") from exc
+            segment = Segment(self._size, self._size + len(data), len(docs), "writing")
+            self._size += len(data)
+            self._segments.append(segment)
+            return segment
+
+    def _bytes(self, segment: Segment) -> bytes:
+        with open(self.path, "rb") as fh:
+            fh.seek(segment.start)
+            return fh.read(segment.end - segment.start)
+
+    def read(self, segment: Segment) -> list[dict[str, Any]]:
+        """The events of `segment`, in order; an unreadable line is skipped with a warning."""
+        with self._lock:
+            return self._parse(self._bytes(segment), segment.start)
+
+    def _parse(self, data: bytes, start: int) -> list[dict[str, Any]]:
+        docs = []
+        for number, line in enumerate(data.splitlines(), 1):
+            try:
+                docs.append(json.loads(line))
+            except ValueError:
+                logger.warning(
+                    "spool %s: skipping unreadable line %d of a segment at byte %d", self.path, number, start
+                )
+        return docs
+
+    def release(self, segment: Segment) -> None:
+        """Hand `segment` to the replayer (the engine did not take it: an outage)."""
+        with self._lock:
+            segment.state = "pending"
+            self._mark_outage()
+
+    def settle(self, segment: Segment) -> None:
+        """`segment` is in Elasticsearch. It stays in the file for `resend_window_s` (re-sent after
+        an outage or a restart, see the module docstring), then compaction drops it."""
+        with self._lock:
+            if segment.state != "done":
+                segment.state, segment.settled_at = "done", time.monotonic()
+            self._compact()
+
+    def compact(self) -> None:
+        """Drop settled segments older than the resend window from the file (called periodically)."""
+        with self._lock:
+            self._compact()
+
+    def mark_outage(self) -> None:
+        """The engine failed: what it acknowledged lately may be lost (see `take_resend`)."""
+        with self._lock:
+            self._mark_outage()
+
+    def _mark_outage(self) -> None:
+        if self._outage_at is None:
+            self._outage_at = time.monotonic()
+
+    def take_resend(self) -> list[dict[str, Any]]:
+        """After an outage: the events settled within `resend_window_s` before it, to send again.
+
+        Returns [] when no outage was noticed since the last call.
+        """
+        with self._lock:
+            if self._outage_at is None:
+                return []
+            since = self._outage_at - self.resend_window_s
+            data = b"".join(
+                self._bytes(s) for s in self._segments if s.settled_at is not None and s.settled_at >= since
+            )
+            self._outage_at = None
+        return self._parse(data, 0)
+
+    def restore_resend(self) -> None:
+        """Sending what `take_resend` gave failed (the engine is still down): keep it for later."""
+        with self._lock:
+            self._mark_outage()
+
+    def pending(self) -> list[Segment]:
+        """Released segments, in file order (the replayer's queue)."""
+        with self._lock:
+            return [s for s in self._segments if s.state == "pending"]
+
+    def backlog(self) -> int:
+        """Events spooled and not yet confirmed in Elasticsearch."""
+        with self._lock:
+            return sum(s.count for s in self._segments if s.state != "done")
+
+    def _compact(self) -> None:
+        horizon = time.monotonic() if self._outage_at is None else self._outage_at  # keep what may be re-sent
+        old = horizon - self.resend_window_s
+        settled = 0
+        while settled < len(self._segments) and (self._segments[settled].settled_at or old + 1) <= old:
+            settled += 1
+        if settled == len(self._segments):  # everything is in Elasticsearch
+            if self._size:
+                self._fh.truncate(0)
+                os.fsync(self._fh.fileno())
+            self._segments, self._size = [], 0
+            return
+        cut = self._segments[settled].start
+        if cut < self.compact_bytes:
+            return
+        tmp = self.path.with_suffix(".compact")
+        with open(self.path, "rb") as src, open(tmp, "wb") as dst:
+            src.seek(cut)
+            while block := src.read(1 << 20):
+                dst.write(block)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(tmp, self.path)
+        _fsync_dir(self.path.parent)
+        self._fh.close()
+        self._fh = open(self.path, "ab")
+        self._segments = self._segments[settled:]
+        for segment in self._segments:
+            segment.start -= cut
+            segment.end -= cut
+        self._size -= cut
+
+    def close(self) -> None:
+        with self._lock:
+            self._fh.close()
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a file's creation or rename durable (POSIX: fsync the directory)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Delivery:
+    """What one attempt to write spooled events to Elasticsearch did."""
+
+    stored: int = 0
+    duplicates: int = 0
+    users_updated: int = 0
+    retryable: list[dict[str, Any]] = field(default_factory=list)  # overload: try again later
+    refused: list[dict[str, Any]] = field(default_factory=list)  # the engine will never take these
+
+
+def deliver_events(
+    es: Elasticsearch,
+    names: IndexNames,
+    docs: list[dict[str, Any]],
+    cfg: IndexerConfig,
+    interactions: InteractionConfig,
+) -> Delivery:
+    """Store events (idempotent by event_id) and apply the newly stored ones to user profiles.
+
+    Raises:
+        TransportError, ApiError: the engine is unreachable or failing; nothing is known stored.
+    """
+    result = store_events(es, names, docs, cfg)
+    delivery = Delivery(stored=len(result.stored), duplicates=result.duplicates)
+    for item in result.failed:
+        status = int(item.get("status", 0))
+        (delivery.retryable if status in RETRY_STATUSES or status >= 500 else delivery.refused).append(item)
+    if result.stored:
+        delivery.users_updated = update_profiles(es, names, result.stored, interactions)
+    return delivery
+
+
+class SpoolReplayer:
+    """Background thread that drains the spool into Elasticsearch, in order, when the engine answers.
+
+    Failures back off exponentially with jitter up to `max_backoff_s`; the first success resets
+    it, so the API recovers by itself when the engine comes back. Events the engine refuses for
+    good (e.g. a mapping conflict) go to `rejected.jsonl` beside the spool, never silently away.
+
+    Args:
+        spool: the spool to drain.
+        deliver: writes a list of events (see `deliver_events`); raises when the engine is down.
+        idle_s: how often an empty spool is looked at.
+        max_backoff_s: the longest wait between attempts while the engine is down.
+    """
+
+    def __init__(
+        self,
+        spool: EventSpool,
+        deliver: Callable[[list[dict[str, Any]]], Delivery],
+        *,
+        idle_s: float = 0.5,
+        max_backoff_s: float = 30.0,
+    ) -> None:
+        self.spool = spool
+        self.deliver = deliver
+        self.idle_s = idle_s
+        self.max_backoff_s = max_backoff_s
+        self.last_error: str | None = None
+        self.replayed = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def replay_once(self) -> int:
+        """Deliver every released segment in order; stop at the first failure. Returns events stored.
+
+        Raises:
+            SpoolError: an engine failure (the segment stays spooled), carrying the reason.
+        """
+        stored = 0
+        resend = self.spool.take_resend()
+        if resend:
+            try:
+                delivery = self.deliver(resend)
+            except (TransportError, ApiError, IndexerError) as exc:
+                self.spool.restore_resend()
+                raise SpoolError(str(self.spool.path), f"resend failed: {type(exc).__name__}: {exc}") from exc
+            if delivery.stored:
+                logger.warning("%d acknowledged events were missing after the outage; stored again", delivery.stored)
+            stored += delivery.stored
+        for segment in self.spool.pending():
+            docs = self.spool.read(segment)
+            try:
+                delivery = self.deliver(docs) if docs else Delivery()
+            except (TransportError, ApiError, IndexerError) as exc:
+                raise SpoolError(str(self.spool.path), f"replay failed: {type(exc).__name__}: {exc}") from exc
+            if delivery.retryable:
+                raise SpoolError(str(self.spool.path), f"{len(delivery.retryable)} events refused for overload")
+            if delivery.refused:
+                self._reject(delivery.refused)
+            stored += delivery.stored
+            self.replayed += delivery.stored
+            self.spool.settle(segment)
+        return stored
+
+    def _reject(self, refused: list[dict[str, Any]]) -> None:
+        path = self.spool.path.with_name("rejected.jsonl")
+        logger.error("%d spooled events refused by Elasticsearch; kept in %s", len(refused), path)
+        with open(path, "a", encoding="utf-8") as fh:
+            for item in refused:
+                fh.write(json.dumps(item, default=str) + "\n")
+
+    def run(self) -> None:
+        failures = 0
+        delay = 0.0  # replay what an earlier run left at once
+        while not self._stop.wait(delay):
+            try:
+                stored = self.replay_once()
+            except SpoolError as exc:
+                self.spool.mark_outage()
+                failures += 1
+                self.last_error = exc.reason
+                capped = min(self.max_backoff_s, 0.5 * 2 ** (failures - 1))
+                delay = capped / 2 + capped / 2 * random.random()
+                logger.warning("%s; %d spooled events wait, next try in %.1f s", exc, self.spool.backlog(), delay)
+                continue
+            if stored or failures:
+                logger.info("spool replayed %d events; %d left", stored, self.spool.backlog())
+            failures, delay, self.last_error = 0, self.idle_s, None
+            self.spool.compact()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run, name="spool-replayer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)

@@ -1,0 +1,165 @@
+"""The event spool and its replayer, without an engine: order, dedup, crash-safe append, back-off."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elastic_transport import ConnectionError as EngineDown
+
+from indexer.errors import SpoolError
+from indexer.spool import Delivery, EventSpool, SpoolReplayer
+
+
+def events(*ids: str) -> list[dict[str, Any]]:
+    return [{"event_id": i, "user_id": "u1", "item_id": "i1", "type": "click"} for i in ids]
+
+
+class FakeEngine:
+    """Stores events by event_id like op_type=create: a repeated id is a duplicate."""
+
+    def __init__(self) -> None:
+        self.stored: list[str] = []
+        self.down = False
+
+    def deliver(self, docs: list[dict[str, Any]]) -> Delivery:
+        if self.down:
+            raise EngineDown("engine down")
+        delivery = Delivery()
+        for doc in docs:
+            if doc["event_id"] in self.stored:
+                delivery.duplicates += 1
+            else:
+                self.stored.append(doc["event_id"])
+                delivery.stored += 1
+        return delivery
+
+
+def test_segments_are_replayed_in_order_and_the_file_emptied(tmp_path: Path) -> None:
+    spool = EventSpool(tmp_path / "events.jsonl", resend_window_s=0)
+    for batch in (events("a", "b"), events("c"), events("d", "e")):
+        spool.release(spool.append(batch))
+    engine = FakeEngine()
+    assert SpoolReplayer(spool, engine.deliver).replay_once() == 5
+    assert engine.stored == ["a", "b", "c", "d", "e"]
+    assert spool.backlog() == 0 and spool.path.stat().st_size == 0
+
+
+def test_a_segment_in_flight_is_not_replayed_until_released(tmp_path: Path) -> None:
+    spool = EventSpool(tmp_path / "events.jsonl")
+    writing = spool.append(events("a"))
+    engine = FakeEngine()
+    replayer = SpoolReplayer(spool, engine.deliver)
+    assert replayer.replay_once() == 0 and spool.backlog() == 1
+    spool.settle(writing)
+    assert spool.backlog() == 0 and engine.stored == []
+
+
+def test_the_spool_survives_a_restart_and_replays_without_double_counting(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    spool = EventSpool(path)
+    engine = FakeEngine()
+    first = spool.append(events("a", "b"))
+    engine.deliver(spool.read(first))  # stored, then the process died before settling it
+    spool.append(events("c"))  # spooled, never stored
+    # no close(): a crash. A new process opens the same file.
+    again = EventSpool(path)
+    assert again.backlog() == 3
+    assert SpoolReplayer(again, engine.deliver).replay_once() == 1  # a, b come back as duplicates
+    assert engine.stored == ["a", "b", "c"] and again.backlog() == 0
+
+
+def test_a_torn_last_line_is_dropped_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "events.jsonl"
+    good = "".join(json.dumps(e) + "\n" for e in events("a", "b"))
+    path.write_text(good + '{"event_id": "c", "user_')  # crashed mid-append: never acknowledged
+    with caplog.at_level(logging.WARNING, logger="indexer.spool"):
+        spool = EventSpool(path)
+    assert "torn last line" in caplog.text
+    assert path.read_text() == good  # cut off, so the next append starts on a fresh line
+    spool.release(spool.append(events("d")))
+    engine = FakeEngine()
+    SpoolReplayer(spool, engine.deliver).replay_once()
+    assert engine.stored == ["a", "b", "d"]
+
+
+def test_an_unreadable_line_inside_is_skipped_not_fatal(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text(json.dumps(events("a")[0]) + "\nnot json\n" + json.dumps(events("b")[0]) + "\n")
+    engine = FakeEngine()
+    with caplog.at_level(logging.WARNING, logger="indexer.spool"):
+        SpoolReplayer(EventSpool(path), engine.deliver).replay_once()
+    assert engine.stored == ["a", "b"] and "unreadable line" in caplog.text
+
+
+def test_replay_stops_at_the_first_failure_and_keeps_the_order(tmp_path: Path) -> None:
+    spool = EventSpool(tmp_path / "events.jsonl")
+    for batch in (events("a"), events("b")):
+        spool.release(spool.append(batch))
+    engine = FakeEngine()
+    engine.down = True
+    replayer = SpoolReplayer(spool, engine.deliver)
+    with pytest.raises(SpoolError, match="replay failed: ConnectionError"):
+        replayer.replay_once()
+    assert spool.backlog() == 2
+    engine.down = False
+    assert replayer.replay_once() == 2 and engine.stored == ["a", "b"]
+
+
+def test_a_settled_prefix_is_compacted_while_later_events_wait(tmp_path: Path) -> None:
+    spool = EventSpool(tmp_path / "events.jsonl", compact_bytes=1, resend_window_s=0)
+    first = spool.append(events("a"))
+    second = spool.append(events("b"))
+    spool.settle(first)
+    assert [json.loads(line)["event_id"] for line in spool.path.read_text().splitlines()] == ["b"]
+    assert spool.read(second) == events("b")
+
+
+def test_refused_events_go_to_a_rejects_file_not_away(tmp_path: Path) -> None:
+    spool = EventSpool(tmp_path / "events.jsonl")
+    spool.release(spool.append(events("a")))
+    refused = {"_id": "a", "status": 400, "error": {"reason": "mapping conflict"}}
+    SpoolReplayer(spool, lambda docs: Delivery(refused=[refused])).replay_once()
+    assert spool.backlog() == 0
+    assert json.loads((tmp_path / "rejected.jsonl").read_text())["_id"] == "a"
+
+
+def test_spool_error_survives_pickling() -> None:
+    import pickle
+
+    error = pickle.loads(pickle.dumps(SpoolError("/x", "disk full")))
+    assert (error.path, error.reason) == ("/x", "disk full")
+
+
+def test_events_settled_just_before_an_outage_are_sent_again(tmp_path: Path) -> None:
+    spool = EventSpool(tmp_path / "events.jsonl", resend_window_s=60)
+    engine = FakeEngine()
+    first = spool.append(events("a", "b"))
+    engine.deliver(spool.read(first))
+    spool.settle(first)  # acknowledged...
+    engine.stored.remove("b")  # ...then lost by a crashing engine
+    engine.down = True
+    spool.release(spool.append(events("c")))  # the outage is noticed
+    replayer = SpoolReplayer(spool, engine.deliver)
+    with pytest.raises(SpoolError, match="resend failed"):
+        replayer.replay_once()
+    engine.down = False
+    assert replayer.replay_once() == 2  # b again (a is a duplicate), then c
+    assert sorted(engine.stored) == ["a", "b", "c"]
+    assert replayer.replay_once() == 0  # nothing is re-sent twice without a new outage
+
+
+def test_recently_settled_events_stay_on_disk_for_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    spool = EventSpool(path, resend_window_s=60)
+    engine = FakeEngine()
+    first = spool.append(events("a"))
+    engine.deliver(spool.read(first))
+    spool.settle(first)
+    assert spool.backlog() == 0 and path.stat().st_size > 0  # kept for the window
+    engine.stored.clear()  # the engine crashed and lost it; so did the API
+    again = EventSpool(path, resend_window_s=60)
+    assert SpoolReplayer(again, engine.deliver).replay_once() == 1 and engine.stored == ["a"]
