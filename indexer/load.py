@@ -248,7 +248,8 @@ def index_catalog(
     started = time.perf_counter()  # after encoder.dim, which loads the model: the rate is the load's own
     index = names.item_version(new_version())
     report = LoadReport(source=path, target=index)
-    body["mappings"]["_meta"] = {"source": str(path), "sha256": file_sha256(path), "encoder": encoder_name(encoder)}
+    meta = {"source": str(path), "sha256": file_sha256(path), "encoder": encoder_name(encoder)}
+    body["mappings"]["_meta"] = {**meta, "building": True}  # cleared once complete; see prune_versions
     es.indices.create(index=index, **body)
     try:
         _load_items(es, path, encoder, index, cfg, report, progress, item_vectorizer)
@@ -258,9 +259,13 @@ def index_catalog(
         stored = es.count(index=index)["count"]
         if stored != report.accepted:
             raise BulkLoadError(f"{index} holds {stored} documents, expected {report.accepted}", [])
+        es.indices.put_mapping(index=index, meta={**meta, "building": False})
         swap_alias(es, names.items, index)
     except BaseException:
-        es.options(ignore_status=404).indices.delete(index=index)
+        try:
+            es.options(ignore_status=404).indices.delete(index=index)
+        except Exception as cleanup:  # e.g. the engine went away: the next build prunes it
+            logger.warning("half-built %s not deleted (%s); the next index build removes it", index, cleanup)
         raise
     finally:
         report.seconds = time.perf_counter() - started
@@ -398,10 +403,19 @@ def alias_target(es: Elasticsearch, alias: str) -> str | None:
 
 
 def prune_versions(es: Elasticsearch, names: IndexNames, *, keep: int) -> list[str]:
-    """Delete old item versions, keeping the newest `keep` (the live one always kept)."""
+    """Delete old item versions, keeping the newest `keep` complete ones (the live one always kept).
+
+    Versions older than the live one that never completed (a build interrupted so hard it could
+    not delete its own index) are deleted too, and never count as kept versions.
+    """
     live = alias_target(es, names.items)
-    versions = sorted(es.indices.get(index=names.item_version_pattern, expand_wildcards="open"))
-    doomed = [name for name in versions[:-keep] if name != live] if keep > 0 else []
+    found = es.indices.get(index=names.item_version_pattern, expand_wildcards="open")
+    versions = sorted(found)
+    complete = [
+        n for n in versions if not (found[n].get("mappings", {}).get("_meta") or {}).get("building") or n == live
+    ]
+    half_built = [n for n in versions if n not in complete and live is not None and n < live]
+    doomed = half_built + ([name for name in complete[:-keep] if name != live] if keep > 0 else [])
     for name in doomed:
         es.options(ignore_status=404).indices.delete(index=name)
     return doomed

@@ -4,12 +4,13 @@ import json
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
-from elasticsearch import Elasticsearch
+from elasticsearch import Elasticsearch, TransportError
 
 from indexer.config import IndexerConfig
 from indexer.embedding import TextEncoder
-from indexer.errors import NothingToIndexError
+from indexer.errors import BulkLoadError, NothingToIndexError
 from indexer.load import alias_target, import_events, index_catalog, index_meta
 from indexer.mappings import IndexNames
 from tests.conftest import DATA
@@ -103,3 +104,39 @@ def test_events_import_is_idempotent(es: Elasticsearch, names: IndexNames, tmp_p
     )
     report = import_events(es, str(bad), names, CFG, progress=False)
     assert report.accepted == 1 and [(r.line, r.field) for r in report.rejects] == [(3, "type")]
+
+
+class ClosesClientAfter:
+    """A real encoder that closes the build's client after `batches` encode calls: the bulk step then
+    fails mid-build and the build cannot even delete its own index (like losing the engine)."""
+
+    def __init__(self, encoder: TextEncoder, client: Elasticsearch, batches: int) -> None:
+        self.encoder, self.client, self.batches = encoder, client, batches
+        self.model_name = encoder.model_name
+
+    @property
+    def dim(self) -> int:
+        return self.encoder.dim
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.batches -= 1
+        if self.batches < 0:
+            self.client.close()
+        return self.encoder.encode(texts)
+
+
+def test_an_interrupted_build_leaves_the_alias_live_and_the_next_build_prunes_it(
+    es: Elasticsearch, encoder: TextEncoder, names: IndexNames, catalog_path: Path
+) -> None:
+    live = load(es, catalog_path, encoder, names).target
+    doomed = Elasticsearch(es.transport.node_pool.all()[0].base_url)
+    with pytest.raises((BulkLoadError, TransportError)):
+        index_catalog(doomed, str(catalog_path), ClosesClientAfter(encoder, doomed, 2), names, CFG, progress=False)
+    half_built = sorted(set(es.indices.get(index=names.item_version_pattern)) - {live})
+    assert len(half_built) == 1  # left behind: its client died before it could delete it
+    assert alias_target(es, names.items) == live
+    assert es.search(index=names.items, q="skillet")["hits"]["hits"]  # still searchable
+    assert es.count(index=names.items)["count"] == 30
+    again = load(es, catalog_path, encoder, names).target
+    assert alias_target(es, names.items) == again and es.count(index=names.items)["count"] == 30
+    assert sorted(es.indices.get(index=names.item_version_pattern)) == sorted([live, again])  # half-built pruned
