@@ -15,6 +15,13 @@ class IndexerConfig(BaseModel):
         0.5, ge=0, description="First wait before a bulk retry; doubles each time, with jitter. Default 0.5 s."
     )
     bulk_max_backoff_s: float = Field(30.0, ge=0, description="Longest wait between bulk retries. Default 30 s.")
+    batch_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Timeout of each bulk request of catalog builds and item-vector writes (batch jobs, idempotent "
+        "writes); the API's request path keeps elasticsearch_timeout_s. Default 60 s: a busy engine takes longer "
+        "for 500 documents with vectors than for a search.",
+    )
     keep_versions: int = Field(
         2, ge=1, description="Item index versions kept after an alias swap (the live one included). Default 2."
     )

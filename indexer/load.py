@@ -296,7 +296,7 @@ def _load_items(
 
     def consume() -> None:
         try:
-            for ok, result in bulk_actions(es, actions(), cfg):
+            for ok, result in bulk_actions(es.options(request_timeout=cfg.batch_timeout_s), actions(), cfg):
                 if not ok:
                     failures.append(result)
         except BaseException as exc:  # surfaced in the main thread

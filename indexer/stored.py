@@ -66,7 +66,8 @@ def write_item_vectors(
     """
     failed = []
     with tqdm(total=len(items), unit="item", desc="item vectors", disable=not progress) as bar:
-        for ok, result in bulk_actions(es, _updates(index, items, vectors), cfg):
+        batch_es = es.options(request_timeout=cfg.batch_timeout_s)
+        for ok, result in bulk_actions(batch_es, _updates(index, items, vectors), cfg):
             bar.update(1)
             if not ok:
                 failed.append(result["update"])
