@@ -15,18 +15,10 @@ from hypothesis import strategies as st
 from ranking.candidate import Candidate
 from ranking.features import FEATURE_NAMES, RequestContext, feature_matrix
 from ranking.stages import Personal, Query
+from tests.strategies import awkward_scalars
 
 NOW = 1.7e9
-_scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.sampled_from([400, 4400]).map(lambda digits: 10**digits),  # past float range / past str()'s limit
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.floats(width=32),
-    st.text(max_size=12),
-    st.sampled_from(["1e999", "nan", "-inf", "2026-01-01T00:00:00Z", "0001-01-01", "12", " 3.5 "]),
-)
+_scalars = awkward_scalars("1e999", "nan", "-inf", "2026-01-01T00:00:00Z", "0001-01-01", "12", " 3.5 ")
 json_ish = st.recursive(
     _scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
