@@ -33,9 +33,20 @@ def read_items(es: Elasticsearch, index: str) -> tuple[list[dict[str, Any]], np.
     return items, np.asarray(vectors, dtype=np.float32).reshape(len(items), -1)
 
 
+def _refreshed(es: Elasticsearch, index: str) -> bool:
+    """Whether `index` exists; if so, refresh it first. Batch reads (training, simulation) must see
+    every write acknowledged before they started, and Elasticsearch makes writes searchable only
+    at the next refresh (1 s by default): `tandem up` trained its ranker on zero impressions
+    because the simulated traffic's log was still unrefreshed."""
+    if not es.indices.exists(index=index):
+        return False
+    es.indices.refresh(index=index)
+    return True
+
+
 def read_events(es: Elasticsearch, index: str) -> list[dict[str, Any]]:
     """Every stored event (the fields training needs), oldest first."""
-    if not es.indices.exists(index=index):
+    if not _refreshed(es, index):
         return []
     query = {"query": {"match_all": {}}}
     events = [
@@ -103,7 +114,7 @@ def store_impressions(
 
 def read_impressions(es: Elasticsearch, index: str) -> list[dict[str, Any]]:
     """Every stored impression, oldest request first, in shown order within a request."""
-    if not es.indices.exists(index=index):
+    if not _refreshed(es, index):
         return []
     hits = helpers.scan(es, index=index, query={"query": {"match_all": {}}}, size=5000)
     impressions = [hit["_source"] for hit in hits]
@@ -120,7 +131,7 @@ def store_search(es: Elasticsearch, names: IndexNames, doc: Mapping[str, Any]) -
 
 def read_searches(es: Elasticsearch, index: str) -> list[dict[str, Any]]:
     """Every logged search, oldest first."""
-    if not es.indices.exists(index=index):
+    if not _refreshed(es, index):
         return []
     searches = [hit["_source"] for hit in helpers.scan(es, index=index, query={"query": {"match_all": {}}}, size=5000)]
     searches.sort(key=lambda s: (s["@timestamp"], s["request_id"]))
