@@ -67,6 +67,17 @@ def persist(engine: DevEngine) -> None:
     engine.start()
 
 
+def indexed(
+    engine: DevEngine, settings: Settings, encoder: TextEncoder, catalog_path: Path
+) -> tuple[IndexNames, Elasticsearch]:
+    """The test catalog indexed on the test's own engine, flushed to disk so a kill keeps it."""
+    names = IndexNames(settings.index_prefix)
+    es = make_client(settings)
+    index_catalog(es, str(catalog_path), encoder, names, IndexerConfig(), progress=False)
+    persist(engine)
+    return names, es
+
+
 def batch(number: int) -> list[dict[str, Any]]:
     """Half the events carry a client id, half get the derived one."""
     rows = []
@@ -131,10 +142,7 @@ def test_engine_killed_mid_stream_loses_no_acknowledged_event(
     engine: DevEngine, outage_settings: Settings, encoder: TextEncoder, catalog_path: Path
 ) -> None:
     settings = outage_settings
-    names = IndexNames(settings.index_prefix)
-    es = make_client(settings)
-    index_catalog(es, str(catalog_path), encoder, names, IndexerConfig(), progress=False)
-    persist(engine)
+    names, es = indexed(engine, settings, encoder, catalog_path)
     with TestClient(create_app(settings, services=build_services(settings, es=es, encoder=encoder))) as client:
         services = client.app.state.services  # type: ignore[attr-defined]
         streamer = Streamer(client, range(BATCHES))
@@ -187,10 +195,7 @@ def test_spooled_events_survive_an_api_restart(
     engine: DevEngine, outage_settings: Settings, encoder: TextEncoder, catalog_path: Path
 ) -> None:
     settings = outage_settings
-    names = IndexNames(settings.index_prefix)
-    es = make_client(settings)
-    index_catalog(es, str(catalog_path), encoder, names, IndexerConfig(), progress=False)
-    persist(engine)
+    names, es = indexed(engine, settings, encoder, catalog_path)
     services = build_services(settings, es=es, encoder=encoder)
     with TestClient(create_app(settings, services=services)) as client:
         assert client.post("/events", json=batch(0)).status_code == 200
