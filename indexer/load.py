@@ -38,6 +38,12 @@ logger = logging.getLogger(__name__)
 RETRY_STATUSES = (429, 502, 503, 504)
 
 
+def engine_side(status: int) -> bool:
+    """Whether a per-document bulk status is the engine failing (overload, 5xx), not the document
+    refused: such a document can succeed later and must not be reported as a bad row."""
+    return status in RETRY_STATUSES or status >= 500
+
+
 class Encoder(Protocol):
     @property
     def dim(self) -> int: ...
@@ -349,7 +355,7 @@ def _load_items(
     for failure in failures:
         result = next(iter(failure.values()))
         status = result.get("status", 0)
-        if status in RETRY_STATUSES or status >= 500:
+        if engine_side(status):
             hard.append(result)
         else:  # the document itself was refused (e.g. a value the mapping cannot take)
             error = result.get("error", {})

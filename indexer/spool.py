@@ -39,7 +39,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from indexer.config import IndexerConfig
 from indexer.errors import IndexerError, SpoolError
-from indexer.load import RETRY_STATUSES, store_events
+from indexer.load import engine_side, store_events
 from indexer.mappings import IndexNames
 from indexer.profiles import update_profiles
 from ranking.interactions import InteractionConfig
@@ -301,7 +301,7 @@ def deliver_events(
     delivery = Delivery(stored=len(result.stored), duplicates=result.duplicates)
     for item in result.failed:
         status = int(item.get("status", 0))
-        (delivery.retryable if status in RETRY_STATUSES or status >= 500 else delivery.refused).append(item)
+        (delivery.retryable if engine_side(status) else delivery.refused).append(item)
     if result.stored:
         delivery.users_updated = update_profiles(es, names, result.stored, interactions)
     return delivery

@@ -45,6 +45,7 @@ from ranking.feed_replay import (
 from ranking.ranker import LightGBMRanker
 from ranking.stages import Personal, Query
 from ranking.two_tower import TowerConfig
+from tests.ranking.test_two_tower import TINY
 
 runner = CliRunner()
 CATEGORIES = ("Tea", "Shoes", "Books", "Garden")
@@ -256,19 +257,7 @@ def _tiny_data(folder: Path) -> tuple[Path, Path]:
 
 
 def _tiny_settings(es_url: str, names: IndexNames, tmp_path: Path) -> Settings:
-    towers = TowerConfig(  # tests/ranking/test_two_tower.py's TINY, on MiniLM's 384-d text vectors
-        dim=16,
-        hidden=32,
-        id_buckets=1024,
-        id_dim=8,
-        field_buckets=64,
-        field_dim=4,
-        batch_size=64,
-        n_negatives=5,
-        lr=1e-2,
-        validation="none",
-        epochs=4,
-    )
+    towers = TowerConfig(**{**TINY, "text_dim": 384})  # on MiniLM's 384-d text vectors
     return Settings(
         elasticsearch_url=es_url,
         index_prefix=names.prefix,
