@@ -12,7 +12,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from indexer.config import IndexerConfig
-from ranking.config import RankerConfig, RerankConfig, RetrievalConfig
+from ranking.config import KNN_SCORE_TO_LOGIT, RankerConfig, RerankConfig, RetrievalConfig
 from ranking.interactions import InteractionConfig
 from ranking.two_tower import TowerConfig
 
@@ -117,6 +117,14 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         """TANDEM_CORS_ORIGINS=https://a.example,https://b.example (a plain list is taken as is)."""
         return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _knn_weight_follows_temperature(self) -> Self:
+        """The feed's user-kNN boost turns ES's kNN score into the towers' logit, so it follows their
+        temperature unless set on its own (see RetrievalConfig.knn_user_weight)."""
+        if "knn_user_weight" not in self.retrieval.model_fields_set:
+            self.retrieval.knn_user_weight = KNN_SCORE_TO_LOGIT / self.towers.temperature
+        return self
 
     @model_validator(mode="after")
     def _reads_need_a_key(self) -> Self:

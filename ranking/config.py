@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+TOWER_TEMPERATURE = 0.12  # the towers' default softmax temperature (TowerConfig.temperature)
+KNN_SCORE_TO_LOGIT = 2.0  # ES scores a dot_product kNN hit (1 + cos) / 2: x 2 / temperature = cos / temperature + c
+
 
 class RetrievalConfig(BaseModel):
     """How the hybrid request is built and how its clause scores are fused."""
@@ -34,11 +37,12 @@ class RetrievalConfig(BaseModel):
 
     # Personalisation (feed, and search with user_id).
     knn_user_weight: float = Field(
-        25.0,
+        KNN_SCORE_TO_LOGIT / TOWER_TEMPERATURE,
         ge=0,
-        description="Feed: boost of the user-vector kNN on item_vector. Default 25 = 2 / the towers' temperature "
-        "(0.08): ES scores a dot_product kNN hit (1 + cos) / 2, so the clause adds the tower's logit cos / temperature "
-        "(plus a constant), the scale the other clauses are weighed against.",
+        description="Feed: boost of the user-vector kNN on item_vector. Default 2 / the towers' temperature (16.7 at "
+        "0.12; Settings derives it from TANDEM_TOWERS__TEMPERATURE unless set): ES scores a dot_product kNN hit "
+        "(1 + cos) / 2, so the clause adds the tower's logit cos / temperature (plus a constant), the scale the other "
+        "clauses are weighed against.",
     )
     category_affinity_weight: float = Field(
         0.5,

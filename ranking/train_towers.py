@@ -55,8 +55,9 @@ class Examples:
 
 
 def build_examples(events: Sequence[Event], item_index: Mapping[str, int], cfg: TowerConfig) -> Examples:
-    """One example per positive event, history = the last `max_history` weighted events with
-    a strictly earlier timestamp (events tied with the target are not history).
+    """One example per positive event (and per event of `cfg.extra_target_types`), history = the
+    last `max_history` weighted events with a strictly earlier timestamp (events tied with the
+    target are not history).
 
     Events on items missing from `item_index` are skipped.
     """
@@ -70,7 +71,7 @@ def build_examples(events: Sequence[Event], item_index: Mapping[str, int], cfg: 
         hist = [h for h in hist if h[1] != 0.0]
         hist_ts = [h[2] for h in hist]
         for event in known:
-            if not is_positive(event, cfg.interaction):
+            if not (is_positive(event, cfg.interaction) or event.get("type") in cfg.extra_target_types):
                 continue
             ts = event_timestamp(event)
             end = bisect.bisect_left(hist_ts, ts)

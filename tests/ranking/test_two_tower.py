@@ -1,5 +1,6 @@
 """Two-tower model and training on tiny planted-cluster data."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -272,3 +273,53 @@ def test_validation_popularity_leaves_out_the_held_out_positives() -> None:
     at_cut = popularity_at_cut(items, events, events[:2], TowerConfig())
     assert [i.get("popularity") for i in at_cut] == [1, 1.0, None]  # b lost its two later positives
     assert items[1]["popularity"] == 3  # the caller's items are not modified
+
+
+def test_id_residual_learns_co_occurrence_that_content_does_not_show(events: list[dict]) -> None:
+    """Items with no content at all (zero text, no fields): only the per-item residual vectors can
+    place the clusters, as the demo's random-subset taste clusters need."""
+    items = [{"id": str(i)} for i in range(N_CLUSTERS * PER_CLUSTER)]
+    text = np.zeros((len(items), TEXT_DIM), np.float32)
+    model = train_towers(events, items, text, tiny(epochs=8), seed=0)[0]
+    assert model.item_tower.residual is not None
+    with torch.no_grad():
+        residual = model.item_tower.residual(model.featurize(items, text).item_id[:, None]).numpy()
+    residual /= np.linalg.norm(residual, axis=1, keepdims=True)
+    cosine = residual @ residual.T
+    cluster = np.arange(len(items)) // PER_CLUSTER
+    same = cluster[:, None] == cluster[None, :]
+    np.fill_diagonal(same, False)
+    different = cluster[:, None] != cluster[None, :]
+    assert cosine[same].mean() > cosine[different].mean() + 0.3
+
+
+def test_models_saved_before_id_residual_load_without_it(
+    events: list[dict], catalog: tuple[list[dict], np.ndarray], tmp_path: Path
+) -> None:
+    items, text = catalog
+    old = train_towers(events, items, text, tiny(id_residual=False, epochs=1), seed=0)[0]
+    old.save(tmp_path / "old")
+    config = json.loads((tmp_path / "old" / "config.json").read_text())
+    del config["tower_config"]["id_residual"]  # what a model saved before the setting looks like
+    (tmp_path / "old" / "config.json").write_text(json.dumps(config))
+    loaded = TwoTowerModel.load(tmp_path / "old")
+    assert loaded.item_tower.residual is None
+    np.testing.assert_array_equal(loaded.encode_items(items, text), old.encode_items(items, text))
+
+
+def test_views_are_extra_training_targets(catalog: tuple[list[dict], np.ndarray]) -> None:
+    items, _ = catalog
+    index = {i["id"]: n for n, i in enumerate(items)}
+    events = [
+        {"user_id": "u", "item_id": "1", "type": "view", "timestamp": 1.0},
+        {"user_id": "u", "item_id": "2", "type": "click", "timestamp": 2.0},
+        {"user_id": "u", "item_id": "3", "type": "view", "timestamp": 3.0},
+    ]
+    assert sorted(build_examples(events, index, tiny()).target.tolist()) == [1, 2, 3]
+    assert build_examples(events, index, tiny(extra_target_types=[])).target.tolist() == [2]
+
+
+@pytest.mark.parametrize(("types", "message"), [(["glance"], "unknown event types"), (["dislike"], "negative signal")])
+def test_extra_target_types_are_checked(types: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        tiny(extra_target_types=types)
