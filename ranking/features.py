@@ -49,6 +49,10 @@ FEATURE_DOCS: dict[str, str] = {
     "two_tower_dot": "Personal.vector . item_vector; NaN unless both are present with equal length.",
     "recent_item_similarity": "Highest item_vector . v over Personal.recent_vectors (the user's latest liked "
     "items); NaN without them.",
+    "created_gap_years": "Item created_at minus Personal.recent_created_at (the mean of the user's latest liked "
+    "items), in years; NaN when either is unknown.",
+    "log_price_gap": "log1p(price) minus Personal.recent_log_price (the mean over the user's latest liked items); "
+    "NaN when either is unknown.",
     "title_overlap": "Share of the query's tokens found in the item title; NaN for a feed.",
     "description_overlap": "Share of the query's tokens found in the item description; NaN for a feed.",
     "user_category_affinity": "The user's strongest affinity among the item's categories; 0 none, NaN unknown user.",
@@ -138,11 +142,17 @@ def _parse_iso(text: str) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
+def created_at_seconds(items: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """Each item document's created_at (ISO 8601 or epoch seconds) as epoch seconds, NaN when
+    missing or unparseable; shape (n,)."""
+    raw = [it.get("created_at") for it in items]
+    return _column([_parse_iso(v) if type(v) is str else v for v in raw])
+
+
 def ages_days(candidates: Sequence[Candidate], now: float) -> np.ndarray:
     """Days since each item's created_at (ISO 8601 or epoch seconds), 0 for future dates, NaN
     when missing or unparseable; shape (n,)."""
-    raw = [c.item.get("created_at") for c in candidates]
-    created = _column([_parse_iso(v) if type(v) is str else v for v in raw])
+    created = created_at_seconds([c.item for c in candidates])
     with np.errstate(invalid="ignore", over="ignore"):
         return np.maximum((now - created) / SECONDS_PER_DAY, 0.0)
 
@@ -238,7 +248,7 @@ def feature_matrix(
         >>> shoe = Candidate("a", 1.0, {"bm25": 3.0}, {"title": "Red shoes"})
         >>> X = feature_matrix(Query(text="red shoes"), [shoe], now=0.0)
         >>> X.shape, float(X[0, FEATURE_NAMES.index("title_overlap")])
-        ((1, 24), 1.0)
+        ((1, 26), 1.0)
     """
     context = context or RequestContext()
     n = len(candidates)
@@ -289,6 +299,13 @@ def feature_matrix(
                 with np.errstate(over="ignore", invalid="ignore"):
                     similarity = vectors[has].astype(np.float64) @ np.asarray(latest, dtype=np.float64).T
                 out[has, col["recent_item_similarity"]] = similarity.max(axis=1)
+        with np.errstate(invalid="ignore", over="ignore"):
+            if personal.recent_created_at is not None:
+                gap = created_at_seconds(items) - _number(personal.recent_created_at)
+                out[:, col["created_gap_years"]] = gap / (SECONDS_PER_DAY * 365.25)
+            if personal.recent_log_price is not None:
+                prices = _log1p_nonneg(_column([it.get("price") for it in items]))
+                out[:, col["log_price_gap"]] = prices - _number(personal.recent_log_price)
 
     out[:, col["log_popularity"]] = _log1p_nonneg(_column([it.get("popularity") for it in items]))
     out[:, col["log_price"]] = _log1p_nonneg(_column([it.get("price") for it in items]))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 from elasticsearch import Elasticsearch
 
 from ranking.config import RetrievalConfig
+from ranking.features import created_at_seconds
 from ranking.interactions import InteractionConfig, recency_decay
 from ranking.registry import Loaded
 from ranking.stages import Personal
@@ -17,6 +19,8 @@ from ranking.timing import timed
 
 SECONDS_PER_DAY = 86_400.0
 RECENT_ITEMS = 5  # latest liked items whose vectors ride along in Personal.recent_vectors
+TASTE_ITEMS = 10  # latest liked items whose mean created_at and log price describe the user's taste
+_RECENT_FIELDS = ["item_vector", "created_at", "price"]
 
 
 class UserEncoder(Protocol):
@@ -32,8 +36,32 @@ def top_boosts(affinity: dict[str, float], n: int) -> dict[str, float]:
     return {name: round(value / top, 4) for value, name in positive}
 
 
-ModelParts = tuple[list[float] | None, tuple[tuple[float, ...], ...], dict[str, float]]
-"""(user vector, recent item vectors newest first, CF neighbours) of one user."""
+@dataclass(frozen=True)
+class ModelParts:
+    """What a user's recent items and the current models give a request (cached per user)."""
+
+    vector: list[float] | None = None
+    recent_vectors: tuple[tuple[float, ...], ...] = ()  # newest first
+    cf: dict[str, float] = field(default_factory=dict)
+    recent_created_at: float | None = None  # mean created_at (epoch s) of the TASTE_ITEMS latest liked items
+    recent_log_price: float | None = None  # their mean log1p(price)
+
+
+def taste_means(docs: list[dict[str, Any]]) -> tuple[float | None, float | None]:
+    """Mean created_at (epoch seconds) and mean log1p(price) over item documents; None where
+    none has a usable value (the features then read NaN)."""
+    created = created_at_seconds(docs)
+    prices = np.array([_price(d.get("price")) for d in docs], dtype=np.float64)
+    created, prices = created[np.isfinite(created)], prices[np.isfinite(prices)]
+    return (float(created.mean()) if created.size else None, float(np.log1p(prices).mean()) if prices.size else None)
+
+
+def _price(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+    return number if number >= 0 else float("nan")
 
 
 class CFSource(Protocol):
@@ -79,13 +107,15 @@ class UserContext:
         profile = self.profile(user_id)
         if profile is None:
             return None
-        vector, recent_vectors, cf = self.model_parts(user_id, profile)
+        parts = self.model_parts(user_id, profile)
         return Personal(
-            vector=vector,
-            recent_vectors=recent_vectors,
+            vector=parts.vector,
+            recent_vectors=parts.recent_vectors,
+            recent_created_at=parts.recent_created_at,
+            recent_log_price=parts.recent_log_price,
             categories=top_boosts(profile.get("category_affinity") or {}, self.cfg.affinity_top_n),
             brands=top_boosts(profile.get("brand_affinity") or {}, self.cfg.affinity_top_n),
-            cf=cf,
+            cf=parts.cf,
             exclude_ids=tuple(dict.fromkeys([*profile.get("disliked", []), *profile.get("purchased", [])])),
         )
 
@@ -96,8 +126,11 @@ class UserContext:
             self._cache.move_to_end(key)
             return self._cache[key]
         recent = profile.get("recent") or []
-        vector, recent_vectors = self._encode(towers.model, recent) if towers else (None, ())
-        parts = (vector, recent_vectors, self._neighbours(cf.model, recent) if cf else {})
+        docs = self._recent_items(recent)
+        vector, recent_vectors = self._encode(towers.model, recent, docs) if towers else (None, ())
+        liked = [docs[i] for i in _latest_liked(recent) if i in docs][:TASTE_ITEMS]
+        created, log_price = taste_means(liked)
+        parts = ModelParts(vector, recent_vectors, self._neighbours(cf.model, recent) if cf else {}, created, log_price)
         self._cache[key] = parts
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -116,21 +149,21 @@ class UserContext:
             found = model.recommend(history, self.cfg.cf_candidates, {r["item_id"] for r in recent})
         return top_boosts({item_id: score for item_id, score in found}, len(found))
 
+    def _recent_items(self, recent: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """item_id -> the stored vector, created_at and price of the profile's recent items (one mget)."""
+        ids = list(dict.fromkeys(r["item_id"] for r in recent))
+        if not ids:
+            return {}
+        with timed("es"):
+            docs = self.es.mget(index=self.items_index, ids=ids, source_includes=_RECENT_FIELDS)["docs"]
+        return {d["_id"]: d.get("_source") or {} for d in docs if d.get("found")}
+
     def _encode(
-        self, model: UserEncoder, recent: list[dict[str, Any]]
+        self, model: UserEncoder, recent: list[dict[str, Any]], docs: dict[str, dict[str, Any]]
     ) -> tuple[list[float] | None, tuple[tuple[float, ...], ...]]:
         """The user vector from the stored item_vectors of the recent items, and the vectors of
         the RECENT_ITEMS latest positively weighted ones (newest first)."""
-        ids = list(dict.fromkeys(r["item_id"] for r in recent))
-        stored: dict[str, list[float]] = {}
-        if ids:
-            with timed("es"):
-                docs = self.es.mget(index=self.items_index, ids=ids, source_includes=["item_vector"])["docs"]
-            stored = {
-                d["_id"]: d["_source"]["item_vector"]
-                for d in docs
-                if d.get("found") and d["_source"].get("item_vector")
-            }
+        stored = {item_id: doc["item_vector"] for item_id, doc in docs.items() if doc.get("item_vector")}
         rows = [r for r in recent if r["item_id"] in stored]
         with timed("user_vector"):
             # Ages from the user's latest event, as in training (ranking.interactions.user_histories).
@@ -141,7 +174,12 @@ class UserContext:
             ages = np.asarray([max(0.0, (now - r["ts"]) / SECONDS_PER_DAY) for r in rows], dtype=np.float32)
             if not rows:
                 return None, ()  # no history with vectors yet: affinities and exclusions still apply
-            latest = sorted((r for r in rows if r["w"] > 0), key=lambda r: r["ts"], reverse=True)
-            latest_ids = list(dict.fromkeys(r["item_id"] for r in latest))[:RECENT_ITEMS]
+            latest_ids = _latest_liked(rows)[:RECENT_ITEMS]
             recent_vectors = tuple(tuple(float(x) for x in stored[i]) for i in latest_ids)
             return [float(x) for x in model.encode_user(vectors, weights, ages)], recent_vectors
+
+
+def _latest_liked(recent: list[dict[str, Any]]) -> list[str]:
+    """Ids of the positively weighted recent items, newest first, each once."""
+    latest = sorted((r for r in recent if r["w"] > 0), key=lambda r: r["ts"], reverse=True)
+    return list(dict.fromkeys(r["item_id"] for r in latest))

@@ -36,6 +36,10 @@ class Personal:
     # item_vectors of the user's latest positively weighted items, newest first: the ranker's
     # recent_item_similarity (what the user did last predicts the next pick better than the average).
     recent_vectors: tuple[tuple[float, ...], ...] = ()
+    # Mean created_at (epoch seconds) and mean log1p(price) of the latest liked items: the
+    # ranker's created_gap_years / log_price_gap (people keep to an era, a price band).
+    recent_created_at: float | None = None
+    recent_log_price: float | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from indexer.embedding import TextEncoder
 from indexer.load import index_catalog
 from indexer.mappings import IndexNames
 from ranking.models import current_towers
+from ranking.personal import taste_means
 from ranking.registry import ModelRegistry
 from ranking.two_tower import TowerConfig
 from tests.conftest import DATA
@@ -133,11 +134,14 @@ def test_personal_carries_the_latest_liked_item_vectors(
     ]
     assert trained.post("/events", json=events).json()["stored"] == 3
     personal = trained.app.state.services.users.personal("vec-user")
-    stored = {
-        i: es.get(index=names.items, id=i, source_includes=["item_vector"])["_source"]["item_vector"]
+    docs = {
+        i: es.get(index=names.items, id=i, source_includes=["item_vector", "created_at", "price"])["_source"]
         for i in ("t21", "t24")
     }
+    stored = {i: doc["item_vector"] for i, doc in docs.items()}
     assert personal is not None and personal.vector is not None
     assert [list(v) for v in personal.recent_vectors] == [pytest.approx(stored["t24"]), pytest.approx(stored["t21"])]
+    # The taste means cover the liked items only (the disliked t03 is not the user's taste).
+    assert (personal.recent_created_at, personal.recent_log_price) == pytest.approx(taste_means(list(docs.values())))
     feed = trained.get("/users/vec-user/feed", params={"k": 3}).json()["items"]
     assert feed and all("item_vector" not in item and "item_vector" not in (item.get("extra") or {}) for item in feed)

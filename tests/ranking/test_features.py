@@ -57,6 +57,8 @@ def test_every_feature_of_a_known_candidate() -> None:
         brands={"Stridewell": 1.0},
         exclude_ids=("other",),
         recent_vectors=((0.0, 1.0, 0.0), (1.0, 0.0, 0.0), (9.0, 9.0)),  # the 2-d one does not fit: ignored
+        recent_created_at=datetime(2024, 1, 21, tzinfo=UTC).timestamp(),
+        recent_log_price=math.log1p(29.0),
     )
     query = Query(text="red running shoes for trails", personal=personal)
     X = feature_matrix(query, [_shoe()], NOW, RequestContext(hour_of_day=14, n_candidates=150))
@@ -68,6 +70,8 @@ def test_every_feature_of_a_known_candidate() -> None:
     assert row["retrieval_rank"] == 0.0 and row["retrieval_score"] == pytest.approx(0.7)
     assert row["two_tower_dot"] == pytest.approx(0.5 * 1 + 0.25 * 2)
     assert row["recent_item_similarity"] == pytest.approx(2.0)  # max of 2.0 and 1.0 over the fitting vectors
+    assert row["created_gap_years"] == pytest.approx(731 / 365.25)  # 2026-01-21 minus 2024-01-21
+    assert row["log_price_gap"] == pytest.approx(math.log1p(129.0) - math.log1p(29.0))
     assert row["title_overlap"] == pytest.approx(3 / 5)  # red, running, shoes of 5 query tokens
     assert row["user_category_affinity"] == pytest.approx(0.6)  # best of Shoes 0.4 and Sport 0.6, any case
     assert row["user_brand_affinity"] == 1.0
@@ -87,6 +91,8 @@ def test_missing_fields_are_nan_and_a_feed_has_no_text_features() -> None:
         "bm25",
         "two_tower_dot",
         "recent_item_similarity",
+        "created_gap_years",
+        "log_price_gap",
         "title_overlap",
         "user_category_affinity",
         "user_brand_affinity",
@@ -104,6 +110,16 @@ def test_a_known_user_without_affinity_scores_zero_not_missing() -> None:
     X = feature_matrix(Query(personal=Personal(categories={"Books": 1.0})), [_shoe()], NOW)
     assert _row(X)["user_category_affinity"] == 0.0 and _row(X)["user_brand_affinity"] == 0.0
     assert math.isnan(_row(X)["two_tower_dot"])  # no user vector
+
+
+def test_taste_gaps_are_nan_when_either_side_is_unknown() -> None:
+    taste = Personal(recent_created_at=NOW, recent_log_price=1.0)
+    X = feature_matrix(Query(personal=taste), [_shoe(created_at="not a date", price=None), _shoe()], NOW)
+    unknown_item, known = _row(X, 0), _row(X, 1)
+    assert math.isnan(unknown_item["created_gap_years"]) and math.isnan(unknown_item["log_price_gap"])
+    assert known["created_gap_years"] == pytest.approx(-10 / 365.25)  # ten days older than the user's taste
+    no_taste = _row(feature_matrix(Query(personal=Personal()), [_shoe()], NOW))
+    assert math.isnan(no_taste["created_gap_years"]) and math.isnan(no_taste["log_price_gap"])
 
 
 def test_seen_before_comes_from_exclusions_or_the_context() -> None:
