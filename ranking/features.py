@@ -142,6 +142,12 @@ def _parse_iso(text: str) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
+def numbers(items: Sequence[Mapping[str, Any]], field: str) -> np.ndarray:
+    """Each item document's numeric `field` (numeric strings kept) as floats, NaN when missing or
+    malformed; shape (n,)."""
+    return _column([it.get(field) for it in items])
+
+
 def created_at_seconds(items: Sequence[Mapping[str, Any]]) -> np.ndarray:
     """Each item document's created_at (ISO 8601 or epoch seconds) as epoch seconds, NaN when
     missing or unparseable; shape (n,)."""
@@ -152,7 +158,10 @@ def created_at_seconds(items: Sequence[Mapping[str, Any]]) -> np.ndarray:
 def ages_days(candidates: Sequence[Candidate], now: float) -> np.ndarray:
     """Days since each item's created_at (ISO 8601 or epoch seconds), 0 for future dates, NaN
     when missing or unparseable; shape (n,)."""
-    created = created_at_seconds([c.item for c in candidates])
+    return _ages_days(created_at_seconds([c.item for c in candidates]), now)
+
+
+def _ages_days(created: np.ndarray, now: float) -> np.ndarray:
     with np.errstate(invalid="ignore", over="ignore"):
         return np.maximum((now - created) / SECONDS_PER_DAY, 0.0)
 
@@ -278,6 +287,8 @@ def feature_matrix(
     out[:, col["is_search"]] = 1.0 if text else 0.0
     out[:, col["query_tokens"]] = len(_TOKEN.findall(text))
 
+    created = created_at_seconds(items)
+    log_price = _log1p_nonneg(numbers(items, "price"))
     seen = set(context.seen_ids)
     personal = query.personal
     if personal is not None:
@@ -301,21 +312,20 @@ def feature_matrix(
                 out[has, col["recent_item_similarity"]] = similarity.max(axis=1)
         with np.errstate(invalid="ignore", over="ignore"):
             if personal.recent_created_at is not None:
-                gap = created_at_seconds(items) - _number(personal.recent_created_at)
+                gap = created - _number(personal.recent_created_at)
                 out[:, col["created_gap_years"]] = gap / (SECONDS_PER_DAY * 365.25)
             if personal.recent_log_price is not None:
-                prices = _log1p_nonneg(_column([it.get("price") for it in items]))
-                out[:, col["log_price_gap"]] = prices - _number(personal.recent_log_price)
+                out[:, col["log_price_gap"]] = log_price - _number(personal.recent_log_price)
 
     out[:, col["log_popularity"]] = _log1p_nonneg(_column([it.get("popularity") for it in items]))
-    out[:, col["log_price"]] = _log1p_nonneg(_column([it.get("price") for it in items]))
+    out[:, col["log_price"]] = log_price
     with np.errstate(invalid="ignore"):
         clicks = _column([it.get("clicks") for it in items])
         impressions = _column([it.get("impressions") for it in items])
         clicks = np.where(clicks >= 0, clicks, 0.0)  # missing (NaN) or negative counters count as 0
         impressions = np.where(impressions >= 0, impressions, 0.0)
         out[:, col["ctr"]] = np.minimum(1.0, (clicks + CTR_PRIOR_CLICKS) / (impressions + CTR_PRIOR_IMPRESSIONS))
-    out[:, col["age_days"]] = ages_days(candidates, now)
+    out[:, col["age_days"]] = _ages_days(created, now)
     out[:, col["seen_before"]] = [1.0 if c.item_id in seen else 0.0 for c in candidates] if seen else 0.0
     out[:, col["n_candidates"]] = context.n_candidates if context.n_candidates is not None else n
     out[:, col["hour_of_day"]] = _number(context.hour_of_day)

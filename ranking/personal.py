@@ -11,7 +11,7 @@ import numpy as np
 from elasticsearch import Elasticsearch
 
 from ranking.config import RetrievalConfig
-from ranking.features import created_at_seconds
+from ranking.features import created_at_seconds, numbers
 from ranking.interactions import InteractionConfig, recency_decay
 from ranking.registry import Loaded
 from ranking.stages import Personal
@@ -50,18 +50,9 @@ class ModelParts:
 def taste_means(docs: list[dict[str, Any]]) -> tuple[float | None, float | None]:
     """Mean created_at (epoch seconds) and mean log1p(price) over item documents; None where
     none has a usable value (the features then read NaN)."""
-    created = created_at_seconds(docs)
-    prices = np.array([_price(d.get("price")) for d in docs], dtype=np.float64)
-    created, prices = created[np.isfinite(created)], prices[np.isfinite(prices)]
+    created, prices = created_at_seconds(docs), numbers(docs, "price")
+    created, prices = created[np.isfinite(created)], prices[np.isfinite(prices) & (prices >= 0)]
     return (float(created.mean()) if created.size else None, float(np.log1p(prices).mean()) if prices.size else None)
-
-
-def _price(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-    return number if number >= 0 else float("nan")
 
 
 class CFSource(Protocol):
