@@ -116,6 +116,21 @@ class TowerConfig(BaseModel):
             per click; with views as targets NDCG@10 on nested validation splits rose .151 ->
             .163 and .146 -> .170, Recall@50 .448 -> .489 and .432 -> .447). Logs without views
             (MovieLens) are unaffected. Empty = positives only.
+        short_term_weight: beta of the short-term interest added to the pooled user vector
+            before it is normalised (`encode_user`: normalise(u + beta * s), s the mean of the
+            vectors of the user's `short_term_items` latest events of positive weight (views
+            too), newest weighted 1, then 1/2, 1/4 ...). The pooled vector averages up to
+            `max_history` events, so it blurs what the user turned to last, which predicts the
+            next pick best; since cos(u + beta s, i)
+            ranks as cos(u, i) + beta * mean_j w_j cos(v_j, i), one kNN vector carries both
+            interests. Applied when scoring (validation, offline ranking, serving), not in the
+            training loss. Default 0.3 (nested validation splits, each trained with and without
+            it: MovieLens NDCG@10 .0975 / .0852 -> .1010 / .0872, Recall@50 .322 / .284 -> .324 /
+            .293; demo NDCG@10 .153 / .167 -> .154 / .169, Recall@50 .489 / .471 -> .480 / .479
+            (ALS .469 / .478), Recall@200 .623 / .624 -> .665 / .644. Scoring one trained model
+            with 0.6 or 1.0 traded NDCG@10 for Recall@200; the latest item alone did no better).
+            0 = off; models saved before it existed load with 0.
+        short_term_items: latest positively weighted events in the short-term interest. Default 5.
         interaction: event weights, positives and recency half-life.
     """
 
@@ -152,6 +167,8 @@ class TowerConfig(BaseModel):
     refit_full: bool = True
     popularity_prior: float = Field(default=0.5, ge=0.0)
     extra_target_types: frozenset[str] = frozenset({"view"})
+    short_term_weight: float = Field(default=0.3, ge=0.0)
+    short_term_items: int = Field(default=5, gt=0)
     interaction: InteractionConfig = Field(default_factory=InteractionConfig)
 
     @field_validator("extra_target_types")
@@ -444,15 +461,23 @@ class TwoTowerModel(nn.Module):
                 f"({m},); got {history_vectors.shape} and {ages_days.shape}"
             )
         self.eval()
-        if m > self.cfg.max_history:
-            keep = np.argsort(ages_days, kind="stable")[: self.cfg.max_history]
-            history_vectors, weights, ages_days = history_vectors[keep], weights[keep], ages_days[keep]
-        vectors = torch.as_tensor(np.asarray(history_vectors, np.float32))[None]  # (1, m, dim)
-        w = self.history_weights(
-            torch.as_tensor(np.asarray(weights, np.float32))[None],
-            torch.as_tensor(np.asarray(ages_days, np.float32))[None],
-        )
-        return self.user_tower(vectors, w)[0].numpy()
+        newest_first = np.lexsort((-np.arange(m), ages_days))  # by age, ties: the later event first
+        keep = newest_first[: self.cfg.max_history]
+        history_vectors = np.asarray(history_vectors, np.float32)[keep]
+        weights, ages_days = np.asarray(weights, np.float32)[keep], np.asarray(ages_days, np.float32)[keep]
+        w = self.history_weights(torch.as_tensor(weights)[None], torch.as_tensor(ages_days)[None])
+        user = self.user_tower(torch.as_tensor(history_vectors)[None], w)[0].numpy()
+        return self._with_short_term(user, history_vectors[weights > 0])
+
+    def _with_short_term(self, user: np.ndarray, liked_newest_first: np.ndarray) -> np.ndarray:
+        """normalise(user + beta * the decayed mean of the latest liked vectors); see TowerConfig."""
+        recent = liked_newest_first[: self.cfg.short_term_items]
+        if self.cfg.short_term_weight == 0 or len(recent) == 0:
+            return user
+        decay = 0.5 ** np.arange(len(recent), dtype=np.float32)
+        blended = user + self.cfg.short_term_weight * (decay @ recent) / decay.sum()
+        norm = float(np.linalg.norm(blended))
+        return (blended / norm).astype(np.float32) if norm > 0 else user
 
     # --- persistence ----------------------------------------------------------------------
     def save(self, directory: str | Path) -> None:
@@ -480,7 +505,9 @@ class TwoTowerModel(nn.Module):
         try:
             config = json.loads(config_path.read_text())
             model = cls(
-                TowerConfig(**{"id_residual": False, **config["tower_config"]}),  # saved before it existed
+                TowerConfig(
+                    **{"id_residual": False, "short_term_weight": 0.0, **config["tower_config"]}
+                ),  # saved before
                 config["seen_item_ids"],
                 {k: tuple(v) for k, v in config["numeric_stats"].items()},
                 float(config["reference_time"]),

@@ -1,5 +1,6 @@
 """Two-tower model and training on tiny planted-cluster data."""
 
+import copy
 import json
 from pathlib import Path
 
@@ -315,17 +316,42 @@ def test_id_residual_learns_co_occurrence_that_content_does_not_show(events: lis
     assert cosine[same].mean() > cosine[different].mean() + 0.3
 
 
-def test_models_saved_before_id_residual_load_without_it(
+def test_short_term_interest_pulls_the_user_towards_the_latest_likes(
+    trained: TwoTowerModel, catalog: tuple[list[dict], np.ndarray]
+) -> None:
+    items, text = catalog
+    vectors = trained.encode_items(items, text)
+    plain = copy.deepcopy(trained)
+    plain.cfg = trained.cfg.model_copy(update={"short_term_weight": 0.0})
+    assert trained.cfg.short_term_weight == 0.3 and trained.cfg.short_term_items == 5
+    # 8 old likes in cluster 0, then 6 recent likes in cluster 1, and a dislike newest of all
+    rows = list(range(8)) + [PER_CLUSTER + j for j in range(6)] + [2 * PER_CLUSTER]
+    weights = np.array([1.0] * 14 + [-1.0], np.float32)
+    ages = np.array([100.0 - j for j in range(8)] + [6.0 - j for j in range(6)] + [0.0], np.float32)
+    history = vectors[rows]
+    pooled = plain.encode_user(history, weights, ages)
+    blended = trained.encode_user(history, weights, ages)
+    latest = vectors[[PER_CLUSTER + 5, PER_CLUSTER + 4, PER_CLUSTER + 3, PER_CLUSTER + 2, PER_CLUSTER + 1]]
+    short = (np.array([1, 0.5, 0.25, 0.125, 0.0625]) @ latest) / 1.9375  # the dislike is not an interest
+    expected = pooled + 0.3 * short
+    np.testing.assert_allclose(blended, expected / np.linalg.norm(expected), rtol=1e-5, atol=1e-6)
+    assert blended @ vectors[PER_CLUSTER + 5] > pooled @ vectors[PER_CLUSTER + 5]
+    order = np.random.default_rng(0).permutation(len(rows))  # the ages, not the row order, say what is latest
+    np.testing.assert_allclose(trained.encode_user(history[order], weights[order], ages[order]), blended, atol=1e-6)
+
+
+def test_models_saved_before_id_residual_and_short_term_load_without_them(
     events: list[dict], catalog: tuple[list[dict], np.ndarray], tmp_path: Path
 ) -> None:
     items, text = catalog
     old = train_towers(events, items, text, tiny(id_residual=False, epochs=1), seed=0)[0]
     old.save(tmp_path / "old")
     config = json.loads((tmp_path / "old" / "config.json").read_text())
-    del config["tower_config"]["id_residual"]  # what a model saved before the setting looks like
+    del config["tower_config"]["id_residual"]  # what a model saved before the settings looks like
+    del config["tower_config"]["short_term_weight"]
     (tmp_path / "old" / "config.json").write_text(json.dumps(config))
     loaded = TwoTowerModel.load(tmp_path / "old")
-    assert loaded.item_tower.residual is None
+    assert loaded.item_tower.residual is None and loaded.cfg.short_term_weight == 0.0
     np.testing.assert_array_equal(loaded.encode_items(items, text), old.encode_items(items, text))
 
 
