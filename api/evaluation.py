@@ -18,18 +18,18 @@ The feed rows, on the held-out users:
 
 The ranker never sees the test targets, nor a model that did. It is trained on a second, earlier
 cut carved out of the TRAINING events only (`ranking.feed_replay`: each user's last `n_holdout`
-positives of train). The engine is first brought to the state as of that cut: popularity counted
-before it, item vectors from a two-tower trained before it (a tower trained on all of train has
-seen the cut's targets as positives, so its kNN scores there would be inflated, and the ranker
-would learn to trust them too much), profiles and CF neighbours from the events before it. Each
-cut user's feed is replayed through the serving FeedRetriever at their last event before the
-cut, and its candidates are labelled with what the user went on to like. A seeded 20% of those
-users is the ranker's validation split (early stopping and, with `tune_ranker`, the choice of
-hyper-parameters). Only then is the engine moved on to the state as of all of train (popularity,
-the train tower's vectors, the remaining events applied to the profiles: profile updates do not
-depend on the order events arrive in, so this equals building them from train at once) and the
-test feeds requested. One index serves both states, one after the other, so the catalog is
-embedded once.
+positives of train). The engine is first brought to the state as of that cut: popularity and the
+item counters (clicks, positives per day: the ranker's trend) counted before it, item vectors
+from a two-tower trained before it (a tower trained on all of train has seen the cut's targets as
+positives, so its kNN scores there would be inflated, and the ranker would learn to trust them
+too much), profiles and CF neighbours from the events before it. Each cut user's feed is replayed
+through the serving FeedRetriever at their last event before the cut, and its candidates are
+labelled with what the user went on to like. A seeded 20% of those users is the ranker's
+validation split (early stopping and, with `tune_ranker`, the choice of hyper-parameters). Only
+then is the engine moved on to the state as of all of train (popularity and counters, the train
+tower's vectors, the remaining events applied to the profiles: profile updates do not depend on
+the order events arrive in, so this equals building them from train at once) and the test feeds
+requested. One index serves both states, one after the other, so the catalog is embedded once.
 
 Each list is judged by NDCG@10 and Recall@k against the held-out positives, and its top 10 by
 intra-list diversity (mean pairwise cosine distance of the train tower's item vectors) and
@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import Elasticsearch
 
 from api.search_eval import default_grid, feature_importance, train_ranker, tune_ranker
 from api.settings import Settings
@@ -63,7 +63,7 @@ from indexer.load import Encoder, alias_target, index_catalog, store_events
 from indexer.mappings import IndexNames
 from indexer.profiles import update_profiles
 from indexer.readers import read_records
-from indexer.stored import read_items, write_item_vectors
+from indexer.stored import read_items, write_item_fields, write_item_vectors
 from ranking.candidate import Candidate
 from ranking.cf import CandidateSource, Popularity
 from ranking.config import RerankConfig
@@ -77,6 +77,7 @@ from ranking.feed_replay import (
     last_event_times,
     request_feeds,
 )
+from ranking.item_stats import item_stats
 from ranking.metrics import category_coverage, intra_list_diversity
 from ranking.models import CF_SOURCES
 from ranking.offline_eval import evaluate_offline, histories_and_seen, score_rankings, with_train_popularity
@@ -261,7 +262,7 @@ def evaluate_all(
             timings["ranker_total_s"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        _set_popularity(es, target, train_items)
+        _set_item_state(es, target, train_items, train, settings)
         write_item_vectors(es, target, train_items, train_vectors, settings.indexer, progress=progress)
         store_with_profiles(es, names, [e for e in train if e["event_id"] not in stored_ids], settings)
         popularity = Popularity(cfg).fit(train)
@@ -352,7 +353,7 @@ def train_feed_ranker(
     started = time.perf_counter()
     cut = cut_feed_history(train, n_holdout, cfg)
     cut_items = with_train_popularity(items, cut.before, cfg)
-    _set_popularity(es, target, cut_items)
+    _set_item_state(es, target, cut_items, cut.before, settings)
     tower_cfg = settings.towers.model_copy(update={"interaction": cfg})
     model, _ = train_towers(cut.before, cut_items, text_vectors, tower_cfg, seed=seed)
     timings["towers_fit_s"] = time.perf_counter() - started
@@ -522,13 +523,18 @@ def _user_context(
     )
 
 
-def _set_popularity(es: Elasticsearch, index: str, items: Sequence[Mapping[str, Any]]) -> None:
-    actions = (
-        {"_op_type": "update", "_index": index, "_id": item["id"], "doc": {"popularity": item["popularity"]}}
-        for item in items
-    )
-    helpers.bulk(es, actions, chunk_size=1000)
-    es.indices.refresh(index=index)
+def _set_item_state(
+    es: Elasticsearch,
+    index: str,
+    items: Sequence[Mapping[str, Any]],
+    events: Sequence[Mapping[str, Any]],
+    settings: Settings,
+) -> None:
+    """The items as of `events`: their popularity (counted from them in `items`) and the counters
+    `tandem train` writes (`item_stats`; every day kept, since replayed requests reach back years)."""
+    counters = item_stats([str(i["id"]) for i in items], events, (), settings.interactions, keep_days=None)
+    docs = {str(item["id"]): {"popularity": item["popularity"], **counters[str(item["id"])]} for item in items}
+    write_item_fields(es, index, docs, settings.indexer, what="item state", progress=False)
 
 
 def top_up(ranked: Sequence[str], exclude: Iterable[str], popularity: Popularity, k: int) -> list[str]:

@@ -1,11 +1,12 @@
 """`tandem train`: items and events from Elasticsearch -> models -> one new published version.
 
-Components: `towers` (the two-tower model; its item vectors are written back into the live
-items index), `cf` (Swing or ItemCF neighbours, a feed source) and `ranker` (LightGBM on the
-impression log joined with events; skipped, with the reason in the result, until the log holds
-enough requests with a click). Item vectors are written
-before the version is published, so the API's user tower (loaded from the published version)
-meets item vectors from the same run, give or take the reload interval.
+Every run first counts the item counters the ranker reads (clicks, impressions, positives per
+day: `ranking.item_stats`) and writes them onto the items. Components: `towers` (the two-tower
+model; its item vectors are written back into the live items index), `cf` (Swing or ItemCF
+neighbours, a feed source) and `ranker` (LightGBM on the impression log joined with events;
+skipped, with the reason in the result, until the log holds enough requests with a click). Item
+vectors are written before the version is published, so the API's user tower (loaded from the
+published version) meets item vectors from the same run, give or take the reload interval.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from api.search_eval import replay_ndcg, retrieval_scores
 from indexer.config import IndexerConfig
 from indexer.load import alias_target
 from indexer.mappings import IndexNames
-from indexer.stored import read_events, read_impressions, read_items, write_item_vectors
+from indexer.stored import read_events, read_impressions, read_items, write_item_fields, write_item_vectors
 from ranking.config import RankerConfig
 from ranking.errors import NotEnoughDataError, UnknownStageError
+from ranking.item_stats import item_stats
 from ranking.labels import impressions_training_set
 from ranking.models import CF, CF_SOURCES, COMPONENTS, RANKER, TOWERS, save_cf
 from ranking.ranker import LightGBMRanker
@@ -83,6 +85,9 @@ def train_job(
         "first_event": events[0]["@timestamp"],
         "last_event": events[-1]["@timestamp"],
     }
+    impressions = read_impressions(es, names.impressions)
+    counters = item_stats([str(item["id"]) for item in items], events, impressions, towers_cfg.interaction)
+    write_item_fields(es, target, counters, indexer_cfg, what="item counters", progress=progress)
     version_dir = registry.new_version()
     entries: dict[str, Any] = {}
     if TOWERS in components:
@@ -104,7 +109,7 @@ def train_job(
         entries[CF] = _fit_cf(events, towers_cfg, cf_source, version_dir, data)
     skipped: dict[str, str] = {}
     if RANKER in components:
-        ranker_entry = _fit_ranker(es, names, events, towers_cfg, ranker_cfg or RankerConfig(), version_dir)
+        ranker_entry = _fit_ranker(impressions, events, towers_cfg, ranker_cfg or RankerConfig(), version_dir)
         if "skipped" in ranker_entry:
             skipped[RANKER] = ranker_entry["skipped"]
         else:
@@ -130,8 +135,7 @@ def _fit_cf(
 
 
 def _fit_ranker(
-    es: Elasticsearch,
-    names: IndexNames,
+    impressions: list[dict[str, Any]],
     events: list[dict[str, Any]],
     towers_cfg: TowerConfig,
     cfg: RankerConfig,
@@ -139,7 +143,7 @@ def _fit_ranker(
 ) -> dict[str, Any]:
     """LightGBM on the impression log joined with events; the latest requests validate (early stopping)."""
     started = time.perf_counter()
-    data = impressions_training_set(read_impressions(es, names.impressions), events, towers_cfg.interaction)
+    data = impressions_training_set(impressions, events, towers_cfg.interaction)
     stats = data.stats.as_dict()
     if len(data) < MIN_RANKER_REQUESTS:
         reason = (

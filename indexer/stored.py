@@ -1,9 +1,9 @@
 """Reading back what the indexer stored (items with text vectors, events, impressions, searches), and
-writing item vectors, impressions and search logs."""
+writing item vectors and counters, impressions and search logs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -56,11 +56,6 @@ def read_events(es: Elasticsearch, index: str) -> list[dict[str, Any]]:
     return events
 
 
-def _updates(index: str, items: Sequence[Mapping[str, Any]], vectors: np.ndarray) -> Iterator[dict[str, Any]]:
-    for item, vector in zip(items, vectors):
-        yield {"_op_type": "update", "_index": index, "_id": item["id"], "doc": {"item_vector": vector.tolist()}}
-
-
 def write_item_vectors(
     es: Elasticsearch,
     index: str,
@@ -75,17 +70,46 @@ def write_item_vectors(
     Raises:
         BulkLoadError: some items were not updated; `failed` holds their results.
     """
+    docs = {str(item["id"]): {"item_vector": vector.tolist()} for item, vector in zip(items, vectors)}
+    return write_item_fields(es, index, docs, cfg, what="item_vector", progress=progress)
+
+
+def write_item_fields(
+    es: Elasticsearch,
+    index: str,
+    docs: Mapping[str, Mapping[str, Any]],
+    cfg: IndexerConfig,
+    *,
+    what: str = "item fields",
+    progress: bool = True,
+) -> int:
+    """Partial updates of existing items (item id -> fields), then a refresh; every result is checked.
+
+    Fields missing from the index's mapping (an index built before they existed; the items mapping
+    is strict) are added from mappings/items.json first.
+
+    Raises:
+        BulkLoadError: some items were not updated; `failed` holds their results.
+    """
+    names = {name for doc in docs.values() for name in doc}
+    mapped = es.indices.get_mapping(index=index)
+    known = next(iter(mapped.values()))["mappings"].get("properties", {})
+    wanted = index_body("items")["mappings"]["properties"]
+    missing = {name: wanted[name] for name in sorted(names - set(known)) if name in wanted}
+    if missing:
+        es.indices.put_mapping(index=index, properties=missing)
+    actions = ({"_op_type": "update", "_index": index, "_id": i, "doc": dict(doc)} for i, doc in docs.items())
     failed = []
-    with tqdm(total=len(items), unit="item", desc="item vectors", disable=not progress) as bar:
+    with tqdm(total=len(docs), unit="item", desc=what, disable=not progress) as bar:
         batch_es = es.options(request_timeout=cfg.batch_timeout_s)
-        for ok, result in bulk_actions(batch_es, _updates(index, items, vectors), cfg):
+        for ok, result in bulk_actions(batch_es, actions, cfg):
             bar.update(1)
             if not ok:
                 failed.append(result["update"])
     es.indices.refresh(index=index)
     if failed:
-        raise BulkLoadError(f"item_vector not written in {index}", failed)
-    return len(items)
+        raise BulkLoadError(f"{what} not written in {index}", failed)
+    return len(docs)
 
 
 def impression_id(doc: Mapping[str, Any]) -> str:

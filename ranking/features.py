@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ranking.candidate import Candidate
+from ranking.item_stats import trend
 from ranking.stages import Query
 
 SECONDS_PER_DAY = 86_400.0
@@ -58,6 +59,8 @@ FEATURE_DOCS: dict[str, str] = {
     "user_category_affinity": "The user's strongest affinity among the item's categories; 0 none, NaN unknown user.",
     "user_brand_affinity": "The user's affinity for the item's brand; 0 none, NaN unknown user.",
     "log_popularity": "log1p(popularity); NaN when missing.",
+    "trend": "log1p of the item's positives before the request's day, each weighted 0.5 ** (days before / 30) "
+    "(daily_positives, counted by `tandem train`); NaN when the item was never counted.",
     "ctr": "Smoothed click-through rate (clicks + 1) / (impressions + 20), at most 1; counters default to 0.",
     "age_days": "Days from created_at to `now`, never negative; NaN when missing or unparseable.",
     "log_price": "log1p(price); NaN when missing.",
@@ -257,7 +260,7 @@ def feature_matrix(
         >>> shoe = Candidate("a", 1.0, {"bm25": 3.0}, {"title": "Red shoes"})
         >>> X = feature_matrix(Query(text="red shoes"), [shoe], now=0.0)
         >>> X.shape, float(X[0, FEATURE_NAMES.index("title_overlap")])
-        ((1, 26), 1.0)
+        ((1, 27), 1.0)
     """
     context = context or RequestContext()
     n = len(candidates)
@@ -318,6 +321,7 @@ def feature_matrix(
                 out[:, col["log_price_gap"]] = log_price - _number(personal.recent_log_price)
 
     out[:, col["log_popularity"]] = _log1p_nonneg(_column([it.get("popularity") for it in items]))
+    out[:, col["trend"]] = np.log1p(trend([it.get("daily_positives") for it in items], now))
     out[:, col["log_price"]] = log_price
     with np.errstate(invalid="ignore"):
         clicks = _column([it.get("clicks") for it in items])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from elasticsearch import Elasticsearch
 
+from indexer.config import IndexerConfig
+from indexer.errors import BulkLoadError
 from indexer.mappings import IndexNames, index_body
-from indexer.stored import read_events, read_impressions
+from indexer.stored import read_events, read_impressions, write_item_fields
 
 pytestmark = pytest.mark.es
 
@@ -34,3 +36,20 @@ def test_batch_reads_see_writes_acknowledged_just_before(es: Elasticsearch, name
     )
     assert [i["item_id"] for i in read_impressions(es, names.impressions)] == ["a"]
     assert [(e["item_id"], e["type"]) for e in read_events(es, names.events)] == [("a", "click")]
+
+
+def test_item_fields_reach_an_index_built_before_they_were_mapped(es: Elasticsearch, names: IndexNames) -> None:
+    """The items mapping is strict: new counters must be added to an old index's mapping, not rejected."""
+    body = index_body("items", vector_dims={"text_vector": 4, "item_vector": 2})
+    for field in ("clicks", "impressions", "daily_positives"):
+        del body["mappings"]["properties"][field]  # what an index built before the counters looks like
+    index = f"{names.items}-old"
+    es.indices.create(index=index, **body)
+    es.index(index=index, id="a", document={"id": "a", "title": "A"}, refresh=True)
+    counters = {"a": {"clicks": 3, "impressions": 9, "daily_positives": {"day": [20000], "count": [2]}}}
+    assert write_item_fields(es, index, counters, IndexerConfig(), progress=False) == 1
+    assert es.get(index=index, id="a")["_source"] == {"id": "a", "title": "A", **counters["a"]}
+    mapped = es.indices.get_mapping(index=index)[index]["mappings"]["properties"]
+    assert mapped["clicks"]["type"] == "integer" and mapped["daily_positives"]["enabled"] is False
+    with pytest.raises(BulkLoadError):
+        write_item_fields(es, index, {"missing": {"clicks": 1}}, IndexerConfig(), progress=False)

@@ -23,6 +23,7 @@ from ranking.stages import Personal, Query
 
 NOW = datetime(2026, 1, 31, tzinfo=UTC).timestamp()
 COL = {name: i for i, name in enumerate(FEATURE_NAMES)}
+TODAY = int(NOW // 86_400)
 
 
 def _row(X: np.ndarray, i: int = 0) -> dict[str, float]:
@@ -40,6 +41,8 @@ def _shoe(**item: object) -> Candidate:
         "impressions": 80,
         "clicks": 9,
         "item_vector": [1.0, 2.0, 0.0],
+        # positives 30 days and 1 day before NOW's day (counted), on that day and after it (not)
+        "daily_positives": {"day": [TODAY - 30, TODAY - 1, TODAY, TODAY + 1], "count": [4, 2, 7, 5]},
         **item,
     }
     return Candidate("shoe", 0.7, {"bm25": 7.5, "knn_text": 0.8, "knn_user": 0.0}, doc)
@@ -76,6 +79,7 @@ def test_every_feature_of_a_known_candidate() -> None:
     assert row["user_category_affinity"] == pytest.approx(0.6)  # best of Shoes 0.4 and Sport 0.6, any case
     assert row["user_brand_affinity"] == 1.0
     assert row["log_popularity"] == pytest.approx(math.log1p(15))
+    assert row["trend"] == pytest.approx(math.log1p(4 * 0.5 + 2 * 0.5 ** (1 / 30)), rel=1e-6)
     assert row["ctr"] == pytest.approx((9 + 1) / (80 + 20))
     assert row["age_days"] == pytest.approx(10.0)
     assert row["log_price"] == pytest.approx(math.log1p(129.0))
@@ -97,6 +101,7 @@ def test_missing_fields_are_nan_and_a_feed_has_no_text_features() -> None:
         "user_category_affinity",
         "user_brand_affinity",
         "log_popularity",
+        "trend",
         "age_days",
         "log_price",
         "hour_of_day",
@@ -120,6 +125,17 @@ def test_taste_gaps_are_nan_when_either_side_is_unknown() -> None:
     assert known["created_gap_years"] == pytest.approx(-10 / 365.25)  # ten days older than the user's taste
     no_taste = _row(feature_matrix(Query(personal=Personal()), [_shoe()], NOW))
     assert math.isnan(no_taste["created_gap_years"]) and math.isnan(no_taste["log_price_gap"])
+
+
+def test_trend_is_read_as_of_the_request_and_zero_once_counted() -> None:
+    shoe, counted = _shoe(), _shoe(daily_positives={"day": [], "count": []})
+    year_ago = NOW - 365 * 86_400.0
+    trend = feature_matrix(Query(), [shoe, counted], year_ago)[:, COL["trend"]]
+    assert list(trend) == [0.0, 0.0]  # every positive came after the request: none counted
+    later = feature_matrix(Query(), [shoe], NOW + 86_400.0)[0, COL["trend"]]  # the next day
+    assert later == pytest.approx(
+        math.log1p(4 * 0.5 ** (31 / 30) + 2 * 0.5 ** (2 / 30) + 7 * 0.5 ** (1 / 30)), rel=1e-6
+    )
 
 
 def test_seen_before_comes_from_exclusions_or_the_context() -> None:

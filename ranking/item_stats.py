@@ -1,0 +1,124 @@
+"""Per-item counters kept on the item document for the ranker: clicks and impressions (its `ctr`)
+and positives per day (its `trend`).
+
+They are counted from the events and the impression log at `tandem train` and written in place
+(`indexer.stored.write_item_fields`). The daily counts, not one "recent positives" number, are
+what is stored, so the trend can be read as of any moment: the request's own time when serving,
+an earlier one when a ranker is trained on replayed history or evaluated (a single number counted
+at training time would tell a replayed request from years ago what became popular after it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ranking.interactions import InteractionConfig, event_timestamp, is_positive
+
+SECONDS_PER_DAY = 86_400.0
+TREND_HALF_LIFE_DAYS = 30.0  # the trend is positives decayed by 0.5 per 30 days before the request's day
+KEEP_DAYS = 4 * 30  # days of daily counts kept before the newest event: older ones weigh < 1/16
+
+
+def day_number(epoch_seconds: float) -> int:
+    """Days since 1970-01-01 (UTC) of a moment."""
+    return math.floor(epoch_seconds / SECONDS_PER_DAY)
+
+
+def item_stats(
+    item_ids: Iterable[str],
+    events: Iterable[Mapping[str, Any]],
+    impressions: Iterable[Mapping[str, Any]] = (),
+    cfg: InteractionConfig | None = None,
+    keep_days: int | None = KEEP_DAYS,
+) -> dict[str, dict[str, Any]]:
+    """Every listed item's counters: {"clicks", "impressions", "daily_positives": {"day": [...], "count": [...]}}.
+
+    Items without events get zeros and empty lists (counted, none), so the ranker tells them
+    from items never counted (no fields: NaN). Events and impressions on other ids are ignored.
+
+    Args:
+        item_ids: the catalog.
+        events: stored events (`item_id`, `type`, `@timestamp` or `timestamp`).
+        impressions: the impression log (one document per shown item, `item_id`).
+        cfg: which events are positives.
+        keep_days: days of daily positives kept, counted back from the newest event's day; None
+            keeps them all (offline evaluation replays requests from any point of the log).
+    """
+    cfg = cfg or InteractionConfig()
+    ids = [str(i) for i in item_ids]
+    known = set(ids)
+    clicks: Counter[str] = Counter()
+    daily: defaultdict[str, Counter[int]] = defaultdict(Counter)
+    for event in events:
+        item_id = str(event["item_id"])
+        if item_id not in known:
+            continue
+        if event["type"] == "click":
+            clicks[item_id] += 1
+        if is_positive(event, cfg):
+            daily[item_id][day_number(event_timestamp(event))] += 1
+    shown = Counter(str(i["item_id"]) for i in impressions)
+    newest = max((d for days in daily.values() for d in days), default=0)
+    first = -math.inf if keep_days is None else newest - keep_days
+    out = {}
+    for item_id in ids:
+        days = sorted(d for d in daily.get(item_id, ()) if d > first)
+        out[item_id] = {
+            "clicks": clicks[item_id],
+            "impressions": shown[item_id],
+            "daily_positives": {"day": days, "count": [daily[item_id][d] for d in days]},
+        }
+    return out
+
+
+def trend(daily: Sequence[Any], now: float, half_life_days: float = TREND_HALF_LIFE_DAYS) -> np.ndarray:
+    """Per item, its positives before the day of `now`, each weighted 0.5 ** (days before / half-life).
+
+    The request's own day is left out: with daily buckets it would include the hours after the
+    request. Malformed `daily_positives` values (not the stored shape) give NaN, as missing ones do.
+
+    Args:
+        daily: per item, its `daily_positives` document value (or None).
+        now: epoch seconds of the request.
+
+    Returns:
+        (len(daily),) float64.
+    """
+    out = np.full(len(daily), np.nan)
+    today = day_number(now)
+    rows, days, counts = [], [], []
+    for row, value in enumerate(daily):
+        if not isinstance(value, Mapping):
+            continue
+        day, count = value.get("day"), value.get("count")
+        if not isinstance(day, list) or not isinstance(count, list) or len(day) != len(count):
+            continue
+        out[row] = 0.0
+        rows.extend([row] * len(day))
+        days.extend(day)
+        counts.extend(count)
+    if not rows:
+        return out
+    try:
+        sums = np.bincount(rows, _decayed(days, counts, today, half_life_days), minlength=len(daily))
+    except (TypeError, ValueError, OverflowError):  # a non-number somewhere: item by item, the bad ones NaN
+        for row in np.flatnonzero(~np.isnan(out)):
+            try:
+                out[row] = _decayed(daily[row]["day"], daily[row]["count"], today, half_life_days).sum()
+            except (TypeError, ValueError, OverflowError):
+                out[row] = np.nan
+        return out
+    return np.where(np.isnan(out), np.nan, sums)
+
+
+def _decayed(days: Sequence[Any], counts: Sequence[Any], today: int, half_life_days: float) -> np.ndarray:
+    """count * 0.5 ** (age / half-life) for the days before `today`, else 0; raises on non-numbers."""
+    day, count = np.asarray(days, np.float64), np.asarray(counts, np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        weights = count * 0.5 ** ((today - day) / half_life_days)
+    return np.where((day < today) & np.isfinite(weights), weights, 0.0)

@@ -1,0 +1,65 @@
+"""item_stats: the counters `tandem train` writes onto items; trend: reading them as of a moment."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from ranking.interactions import InteractionConfig
+from ranking.item_stats import SECONDS_PER_DAY, day_number, item_stats, trend
+
+DAY = SECONDS_PER_DAY
+T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
+EVENTS = [
+    {"user_id": "u1", "item_id": "a", "type": "click", "@timestamp": "2023-11-14T22:13:20Z"},
+    {"user_id": "u2", "item_id": "a", "type": "click", "timestamp": T0 + 0.5 * DAY},
+    {"user_id": "u1", "item_id": "a", "type": "purchase", "timestamp": T0 + 3 * DAY},
+    {"user_id": "u1", "item_id": "b", "type": "view", "timestamp": T0},  # not a positive, not a click
+    {"user_id": "u3", "item_id": "b", "type": "rating", "value": 5, "timestamp": T0 + 200 * DAY},
+    {"user_id": "u3", "item_id": "zzz", "type": "click", "timestamp": T0},  # not in the catalog
+]
+
+
+def test_counts_clicks_impressions_and_positives_per_day() -> None:
+    shown = [{"item_id": "a"}, {"item_id": "a"}, {"item_id": "c"}, {"item_id": "zzz"}]
+    stats = item_stats(["a", "b", "c"], EVENTS, shown, InteractionConfig(), keep_days=None)
+    assert set(stats) == {"a", "b", "c"}
+    day = day_number(T0)
+    assert stats["a"] == {
+        "clicks": 2,
+        "impressions": 2,
+        "daily_positives": {"day": [day, day + 1, day + 3], "count": [1, 1, 1]},
+    }
+    assert stats["b"] == {"clicks": 0, "impressions": 0, "daily_positives": {"day": [day + 200], "count": [1]}}
+    assert stats["c"] == {"clicks": 0, "impressions": 1, "daily_positives": {"day": [], "count": []}}
+
+
+def test_keep_days_drops_days_long_before_the_newest_event() -> None:
+    stats = item_stats(["a", "b"], EVENTS, keep_days=120)
+    assert stats["a"]["daily_positives"] == {"day": [], "count": []}  # 200 days before b's rating
+    assert stats["a"]["clicks"] == 2  # counters are never cut
+    assert stats["b"]["daily_positives"]["count"] == [1]
+
+
+def test_trend_decays_counts_before_the_requests_day_only() -> None:
+    stats = item_stats(["a", "b"], EVENTS, keep_days=None)
+    daily = [stats["a"]["daily_positives"], stats["b"]["daily_positives"], None]
+    on_day_3 = trend(daily, T0 + 3 * DAY)  # a's purchase is on that day: not yet counted
+    assert on_day_3[0] == pytest.approx(0.5 ** (3 / 30) + 0.5 ** (2 / 30))
+    assert on_day_3[1] == 0.0 and math.isnan(on_day_3[2])
+    assert trend(daily, T0 - DAY)[0] == 0.0  # before any of it
+    later = trend(daily, T0 + 33 * DAY)[0]
+    assert later == pytest.approx(0.5 ** (33 / 30) + 0.5 ** (32 / 30) + 0.5 ** (30 / 30))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"day": [1, 2], "count": [1]}, {"day": "1", "count": [1]}, {"day": ["x"], "count": [1]}, [1, 2], "3", 7],
+)
+def test_malformed_daily_positives_are_missing_not_an_error(value: object) -> None:
+    good = {"day": [day_number(T0) - 1], "count": [3]}
+    out = trend([value, good], T0)
+    assert math.isnan(out[0]) and out[1] == pytest.approx(3 * 0.5 ** (1 / 30))
+    assert np.isfinite(trend([{"day": [1e308], "count": [1e308]}], T0)).all()
