@@ -262,7 +262,7 @@ def evaluate_all(
             timings["ranker_total_s"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        _set_item_state(es, target, train_items, train, settings)
+        set_item_state(es, target, train_items, train, settings)
         write_item_vectors(es, target, train_items, train_vectors, settings.indexer, progress=progress)
         store_with_profiles(es, names, [e for e in train if e["event_id"] not in stored_ids], settings)
         popularity = Popularity(cfg).fit(train)
@@ -353,7 +353,7 @@ def train_feed_ranker(
     started = time.perf_counter()
     cut = cut_feed_history(train, n_holdout, cfg)
     cut_items = with_train_popularity(items, cut.before, cfg)
-    _set_item_state(es, target, cut_items, cut.before, settings)
+    set_item_state(es, target, cut_items, cut.before, settings)
     tower_cfg = settings.towers.model_copy(update={"interaction": cfg})
     model, _ = train_towers(cut.before, cut_items, text_vectors, tower_cfg, seed=seed)
     timings["towers_fit_s"] = time.perf_counter() - started
@@ -523,7 +523,7 @@ def _user_context(
     )
 
 
-def _set_item_state(
+def set_item_state(
     es: Elasticsearch,
     index: str,
     items: Sequence[Mapping[str, Any]],

@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 from api.engine import make_client
-from api.evaluation import _set_popularity, hybrid_feeds, read_events_file
+from api.evaluation import hybrid_feeds, read_events_file, set_item_state
 from api.settings import Settings
 from indexer.embedding import TextEncoder
 from indexer.load import alias_target, index_catalog, store_events
@@ -56,7 +56,7 @@ def main() -> None:
         target = alias_target(es, names.items)
         items, text_vectors = read_items(es, target)
         fit_items = with_train_popularity(items, fit, cfg)
-        _set_popularity(es, target, fit_items)
+        set_item_state(es, target, fit_items, fit, settings)
         model, _ = train_towers(
             fit, fit_items, text_vectors, settings.towers.model_copy(update={"interaction": cfg}), seed=0
         )
