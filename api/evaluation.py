@@ -78,7 +78,7 @@ from ranking.feed_replay import (
     request_feeds,
 )
 from ranking.item_stats import item_stats
-from ranking.metrics import category_coverage, intra_list_diversity
+from ranking.metrics import category_coverage, intra_list_diversity, ndcg_at_k, paired_gain
 from ranking.models import CF_SOURCES
 from ranking.offline_eval import evaluate_offline, histories_and_seen, score_rankings, with_train_popularity
 from ranking.personal import UserContext
@@ -428,6 +428,9 @@ def score_feed_stages(
     (the retrieval order without a ranker) for each lambda, once with `rerank_cfg`'s rules and
     once with MMR alone (no caps, freshness or de-duplication), judging the top `pages.k`.
 
+    The RANKED row also carries its NDCG@10 gain over retrieval order with a 95% paired-bootstrap
+    interval over the users (`ndcg@10_gain_gain`, `_low`, `_high`).
+
     Returns:
         (row name -> metrics, sweep points: one dict per (variant, lambda) with "variant",
         "lambda", "ndcg@10", "recall@k", "ild@k", "coverage@k"; the first points are the rows
@@ -469,6 +472,14 @@ def score_feed_stages(
         for name in (HYBRID_MMR, RANKED, RERANKED)
         if lists.get(name)
     }
+    if RANKED in rows:
+        retrieval = {
+            u: top_up([c.item_id for c in r.candidates], seen.get(u, set()), popularity, depth)
+            for u, r in requests.items()
+        }
+        relevant = {u: {str(i) for i in items} for u, items in holdout.items()}
+        gain = paired_gain(ndcg_at_k, retrieval, lists[RANKED], relevant, 10)
+        rows[RANKED].update({f"ndcg@10_gain_{k}": v for k, v in gain.items() if k != "users"})
     sweep = [
         {"variant": name, "lambda": None, **_sweep_figures(metrics, pages.k)}
         for name, metrics in {**(reference or {}), **rows}.items()
@@ -624,6 +635,12 @@ def describe_ranker(report: Mapping[str, Any]) -> str:
         text += (
             f", validation NDCG@10 {info[key]:.4f} on {info['validation_users']} users "
             f"(retrieval order {info[key + '_retrieval_order']:.4f})"
+        )
+    test = report.get("methods", {}).get(RANKED, {})
+    if "ndcg@10_gain_gain" in test:
+        text += (
+            f". On the test users NDCG@10 {test['ndcg@10_gain_gain']:+.4f} over retrieval order "
+            f"(95% paired bootstrap {test['ndcg@10_gain_low']:+.4f} .. {test['ndcg@10_gain_high']:+.4f})"
         )
     return text + "."
 

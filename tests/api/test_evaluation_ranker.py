@@ -180,6 +180,11 @@ def test_ranker_rows_and_sweep_on_fixed_requests() -> None:
     assert rows[RANKED]["ndcg@10"] > 0.9  # it learnt "last retrieved" from retrieval_rank
     assert rows[HYBRID_MMR]["ndcg@10"] < 0.5  # retrieval order puts the target last; MMR moves it little
     assert rows[RERANKED]["lambda"] == 0.7 and "lambda" not in rows[RANKED]
+    # the gain over retrieval order (target last of 12: NDCG@10 0 there), with its paired interval
+    assert rows[RANKED]["ndcg@10_gain_gain"] == pytest.approx(rows[RANKED]["ndcg@10"])
+    assert (
+        0 < rows[RANKED]["ndcg@10_gain_low"] <= rows[RANKED]["ndcg@10_gain_gain"] <= rows[RANKED]["ndcg@10_gain_high"]
+    )
     assert [(p["variant"], p["lambda"]) for p in sweep] == [
         (HYBRID, None),
         (HYBRID_MMR, None),

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from ranking.metrics import mean_ndcg_at_k, mean_recall_at_k, ndcg_at_k, recall_at_k
+from ranking.metrics import mean_ndcg_at_k, mean_recall_at_k, ndcg_at_k, paired_gain, recall_at_k
 
 
 def test_recall_counts_hits_in_top_k_over_all_relevant() -> None:
@@ -55,3 +55,20 @@ def test_means_skip_empty_users_and_score_missing_rankings_zero() -> None:
     assert mean_recall_at_k(rankings, relevant, 2) == pytest.approx(1 / 3)
     assert mean_ndcg_at_k(rankings, relevant, 2) == pytest.approx((1 / math.log2(3)) / 3)
     assert mean_recall_at_k({}, {}, 5) == 0.0
+
+
+def test_paired_gain_interval_excludes_zero_only_for_a_consistent_gain() -> None:
+    relevant = {f"u{n}": {"hit"} for n in range(40)}
+    top, second = ["hit", "x"], ["x", "hit"]
+    always = paired_gain(ndcg_at_k, dict.fromkeys(relevant, second), dict.fromkeys(relevant, top), relevant, 10)
+    assert always["gain"] == pytest.approx(1 - 1 / math.log2(3)) and always["users"] == 40
+    assert always["low"] == always["high"] == always["gain"]  # every user gains the same: no spread
+    mixed_old = {u: second if n % 2 else top for n, u in enumerate(relevant)}
+    mixed_new = {u: top if n % 2 else second for n, u in enumerate(relevant)}  # half win, half lose
+    mixed = paired_gain(ndcg_at_k, mixed_old, mixed_new, relevant, 10)
+    assert mixed["low"] < 0 < mixed["high"]
+    mostly = {u: top if n % 8 else second for n, u in enumerate(relevant)}  # 35 of 40 gain
+    some = paired_gain(ndcg_at_k, dict.fromkeys(relevant, second), mostly, relevant, 10)
+    assert 0 < some["low"] < some["gain"] < some["high"]
+    none = paired_gain(ndcg_at_k, {}, {}, {"u": set()}, 10)  # nobody to judge
+    assert none == {"gain": 0.0, "low": 0.0, "high": 0.0, "users": 0.0}
