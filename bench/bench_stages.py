@@ -24,11 +24,13 @@ import numpy as np
 from ranking.candidate import Candidate
 from ranking.config import RankerConfig, RerankConfig
 from ranking.features import feature_matrix
+from ranking.item_stats import daily_positives
 from ranking.ranker import LightGBMRanker
 from ranking.rerank import MMRReranker
 from ranking.stages import Personal, Query
 
 NOW = 1_780_000_000.0
+TODAY = int(NOW // 86_400)
 CATEGORIES = [f"Category {i}" for i in range(12)]
 WORDS = "espresso machine trail running shoes steel kettle wool jacket desk lamp garden hose book".split()
 
@@ -53,6 +55,8 @@ def candidates(rng: np.random.Generator, n: int, vectors: bool, offset: int = 0)
             "created_at": f"2025-{int(rng.integers(1, 13)):02d}-{int(rng.integers(1, 29)):02d}T10:00:00Z",
             "impressions": int(rng.integers(0, 1000)),
             "clicks": int(rng.integers(0, 50)),
+            # up to 120 days of daily positives (what `tandem train` keeps), as a busy shop's item holds
+            "daily_positives": daily_positives(list(range(TODAY - 120, TODAY)), rng.integers(1, 5, 120).tolist()),
         }
         if vectors:
             item["item_vector"] = [float(x) for x in rng.normal(size=64)]

@@ -51,4 +51,4 @@ def test_train_writes_clicks_impressions_and_daily_positives(
     catalog = [json.loads(line)["id"] for line in catalog_path.read_text().splitlines()]
     untouched = sorted(set(catalog) - {e["item_id"] for e in events})[0]
     never = es.get(index=target, id=untouched)["_source"]
-    assert (never["clicks"], never["impressions"], never["daily_positives"]) == (0, 0, {"day": [], "count": []})
+    assert (never["clicks"], never["impressions"], never["daily_positives"]["day"]) == (0, 0, [])

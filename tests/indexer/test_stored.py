@@ -46,7 +46,9 @@ def test_item_fields_reach_an_index_built_before_they_were_mapped(es: Elasticsea
     index = f"{names.items}-old"
     es.indices.create(index=index, **body)
     es.index(index=index, id="a", document={"id": "a", "title": "A"}, refresh=True)
-    counters = {"a": {"clicks": 3, "impressions": 9, "daily_positives": {"day": [20000], "count": [2]}}}
+    counters = {
+        "a": {"clicks": 3, "impressions": 9, "daily_positives": {"day": [20000], "count": [2], "decayed": [2.0]}}
+    }
     assert write_item_fields(es, index, counters, IndexerConfig(), progress=False) == 1
     assert es.get(index=index, id="a")["_source"] == {"id": "a", "title": "A", **counters["a"]}
     mapped = es.indices.get_mapping(index=index)[index]["mappings"]["properties"]

@@ -19,6 +19,7 @@ from ranking.features import (
     feature_matrix,
     item_vectors,
 )
+from ranking.item_stats import daily_positives
 from ranking.stages import Personal, Query
 
 NOW = datetime(2026, 1, 31, tzinfo=UTC).timestamp()
@@ -42,7 +43,7 @@ def _shoe(**item: object) -> Candidate:
         "clicks": 9,
         "item_vector": [1.0, 2.0, 0.0],
         # positives 30 days and 1 day before NOW's day (counted), on that day and after it (not)
-        "daily_positives": {"day": [TODAY - 30, TODAY - 1, TODAY, TODAY + 1], "count": [4, 2, 7, 5]},
+        "daily_positives": daily_positives([TODAY - 30, TODAY - 1, TODAY, TODAY + 1], [4, 2, 7, 5]),
         **item,
     }
     return Candidate("shoe", 0.7, {"bm25": 7.5, "knn_text": 0.8, "knn_user": 0.0}, doc)
@@ -128,7 +129,7 @@ def test_taste_gaps_are_nan_when_either_side_is_unknown() -> None:
 
 
 def test_trend_is_read_as_of_the_request_and_zero_once_counted() -> None:
-    shoe, counted = _shoe(), _shoe(daily_positives={"day": [], "count": []})
+    shoe, counted = _shoe(), _shoe(daily_positives=daily_positives([], []))
     year_ago = NOW - 365 * 86_400.0
     trend = feature_matrix(Query(), [shoe, counted], year_ago)[:, COL["trend"]]
     assert list(trend) == [0.0, 0.0]  # every positive came after the request: none counted

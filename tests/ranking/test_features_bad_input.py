@@ -30,7 +30,7 @@ _fields = st.sampled_from(
      "item_vector", "other"]
 )  # fmt: skip
 _daily = json_ish | st.fixed_dictionaries(  # the stored shape, with anything inside
-    {"day": st.lists(_scalars | st.integers(-(10**9), 10**9), max_size=3), "count": st.lists(_scalars, max_size=3)}
+    {"day": st.lists(_scalars | st.integers(-(10**9), 10**9), max_size=3), "decayed": st.lists(_scalars, max_size=3)}
 )
 _item = st.tuples(st.dictionaries(_fields, json_ish | _vector, max_size=7), st.none() | _daily).map(
     lambda pair: pair[0] if pair[1] is None else {**pair[0], "daily_positives": pair[1]}

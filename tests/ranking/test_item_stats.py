@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ranking.interactions import InteractionConfig
-from ranking.item_stats import SECONDS_PER_DAY, day_number, item_stats, trend
+from ranking.item_stats import SECONDS_PER_DAY, daily_positives, day_number, item_stats, trend
 
 DAY = SECONDS_PER_DAY
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
@@ -27,18 +27,25 @@ def test_counts_clicks_impressions_and_positives_per_day() -> None:
     stats = item_stats(["a", "b", "c"], EVENTS, shown, InteractionConfig(), keep_days=None)
     assert set(stats) == {"a", "b", "c"}
     day = day_number(T0)
-    assert stats["a"] == {
-        "clicks": 2,
-        "impressions": 2,
-        "daily_positives": {"day": [day, day + 1, day + 3], "count": [1, 1, 1]},
+    assert (stats["a"]["clicks"], stats["a"]["impressions"]) == (2, 2)
+    assert stats["a"]["daily_positives"] == {
+        "day": [day, day + 1, day + 3],
+        "count": [1, 1, 1],
+        "decayed": pytest.approx(
+            [0.5 ** (3 / 30), 0.5 ** (3 / 30) + 0.5 ** (2 / 30), 0.5 ** (3 / 30) + 0.5 ** (2 / 30) + 1]
+        ),
     }
-    assert stats["b"] == {"clicks": 0, "impressions": 0, "daily_positives": {"day": [day + 200], "count": [1]}}
-    assert stats["c"] == {"clicks": 0, "impressions": 1, "daily_positives": {"day": [], "count": []}}
+    assert stats["b"] == {
+        "clicks": 0,
+        "impressions": 0,
+        "daily_positives": {"day": [day + 200], "count": [1], "decayed": [1.0]},
+    }
+    assert stats["c"] == {"clicks": 0, "impressions": 1, "daily_positives": {"day": [], "count": [], "decayed": []}}
 
 
 def test_keep_days_drops_days_long_before_the_newest_event() -> None:
     stats = item_stats(["a", "b"], EVENTS, keep_days=120)
-    assert stats["a"]["daily_positives"] == {"day": [], "count": []}  # 200 days before b's rating
+    assert stats["a"]["daily_positives"]["day"] == []  # 200 days before b's rating
     assert stats["a"]["clicks"] == 2  # counters are never cut
     assert stats["b"]["daily_positives"]["count"] == [1]
 
@@ -56,10 +63,29 @@ def test_trend_decays_counts_before_the_requests_day_only() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [{"day": [1, 2], "count": [1]}, {"day": "1", "count": [1]}, {"day": ["x"], "count": [1]}, [1, 2], "3", 7],
+    [
+        {"day": [1, 2], "decayed": [1]},
+        {"day": "1", "decayed": [1]},
+        {"day": ["x"], "decayed": [1]},
+        {"day": [1], "decayed": ["x"]},
+        {"day": [1], "count": [1]},
+        {"day": [1, 1e308], "decayed": [1, 1]},
+        [1, 2],
+        "3",
+        7,
+    ],
 )
 def test_malformed_daily_positives_are_missing_not_an_error(value: object) -> None:
-    good = {"day": [day_number(T0) - 1], "count": [3]}
+    good = daily_positives([day_number(T0) - 1], [3])
     out = trend([value, good], T0)
     assert math.isnan(out[0]) and out[1] == pytest.approx(3 * 0.5 ** (1 / 30))
-    assert np.isfinite(trend([{"day": [1e308], "count": [1e308]}], T0)).all()
+
+
+def test_trend_matches_the_direct_decayed_sum_on_any_history() -> None:
+    rng = np.random.default_rng(0)
+    days = sorted(rng.choice(20_000, size=300, replace=False).tolist())  # 55 years of history
+    counts = rng.integers(1, 9, size=300).tolist()
+    stored = daily_positives(days, counts)
+    for today in (days[0], days[0] + 1, days[150], days[-1] + 1, days[-1] + 400):
+        direct = sum(c * 0.5 ** ((today - d) / 30) for d, c in zip(days, counts) if d < today)
+        assert trend([stored], today * DAY + 3600)[0] == pytest.approx(direct, rel=1e-9, abs=1e-300)
