@@ -42,7 +42,10 @@ def item_stats(
     `daily_positives` holds the days with a positive (ascending), their counts, and the running sum
     of the counts decayed to the last day, which `trend` reads in O(log days).
 
-    Items without events get zeros and empty lists (counted, none), so the ranker tells them
+    Clicks count only when they answer a logged impression (same `request_id` and item): clicks
+    from before the impression log existed, or from pages that do not log, would push the CTR
+    over 1 (the demo: 56 clicks on an item shown 23 times). Items without events get zeros and
+    empty lists (counted, none), so the ranker tells them
     from items never counted (no fields: NaN). Events and impressions on other ids are ignored.
 
     Args:
@@ -56,17 +59,19 @@ def item_stats(
     cfg = cfg or InteractionConfig()
     ids = [str(i) for i in item_ids]
     known = set(ids)
+    impressions = list(impressions)
+    shown = Counter(str(i["item_id"]) for i in impressions)
+    logged = {(str(i.get("request_id")), str(i["item_id"])) for i in impressions}
     clicks: Counter[str] = Counter()
     daily: defaultdict[str, Counter[int]] = defaultdict(Counter)
     for event in events:
         item_id = str(event["item_id"])
         if item_id not in known:
             continue
-        if event["type"] == "click":
-            clicks[item_id] += 1
+        if event["type"] == "click" and (str(event.get("request_id")), item_id) in logged:
+            clicks[item_id] += 1  # on a logged impression: the CTR's numerator and denominator agree
         if is_positive(event, cfg):
             daily[item_id][day_number(event_timestamp(event))] += 1
-    shown = Counter(str(i["item_id"]) for i in impressions)
     newest = max((d for days in daily.values() for d in days), default=0)
     first = -math.inf if keep_days is None else newest - keep_days
     out = {}

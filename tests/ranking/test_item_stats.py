@@ -13,8 +13,15 @@ from ranking.item_stats import SECONDS_PER_DAY, daily_positives, day_number, ite
 DAY = SECONDS_PER_DAY
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 EVENTS = [
-    {"user_id": "u1", "item_id": "a", "type": "click", "@timestamp": "2023-11-14T22:13:20Z"},
-    {"user_id": "u2", "item_id": "a", "type": "click", "timestamp": T0 + 0.5 * DAY},
+    {"user_id": "u1", "item_id": "a", "type": "click", "@timestamp": "2023-11-14T22:13:20Z", "request_id": "r1"},
+    {"user_id": "u2", "item_id": "a", "type": "click", "timestamp": T0 + 0.5 * DAY, "request_id": "r2"},
+    {
+        "user_id": "u2",
+        "item_id": "c",
+        "type": "click",
+        "timestamp": T0 + 0.6 * DAY,
+        "request_id": "r2",
+    },  # c not shown in r2
     {"user_id": "u1", "item_id": "a", "type": "purchase", "timestamp": T0 + 3 * DAY},
     {"user_id": "u1", "item_id": "b", "type": "view", "timestamp": T0},  # not a positive, not a click
     {"user_id": "u3", "item_id": "b", "type": "rating", "value": 5, "timestamp": T0 + 200 * DAY},
@@ -23,7 +30,12 @@ EVENTS = [
 
 
 def test_counts_clicks_impressions_and_positives_per_day() -> None:
-    shown = [{"item_id": "a"}, {"item_id": "a"}, {"item_id": "c"}, {"item_id": "zzz"}]
+    shown = [
+        {"request_id": "r1", "item_id": "a"},
+        {"request_id": "r2", "item_id": "a"},
+        {"request_id": "r1", "item_id": "c"},
+        {"request_id": "r1", "item_id": "zzz"},
+    ]
     stats = item_stats(["a", "b", "c"], EVENTS, shown, InteractionConfig(), keep_days=None)
     assert set(stats) == {"a", "b", "c"}
     day = day_number(T0)
@@ -40,13 +52,14 @@ def test_counts_clicks_impressions_and_positives_per_day() -> None:
         "impressions": 0,
         "daily_positives": {"day": [day + 200], "count": [1], "decayed": [1.0]},
     }
-    assert stats["c"] == {"clicks": 0, "impressions": 1, "daily_positives": {"day": [], "count": [], "decayed": []}}
+    # c's click answered no impression of c: it counts as a positive, not towards the CTR
+    assert (stats["c"]["clicks"], stats["c"]["impressions"], stats["c"]["daily_positives"]["count"]) == (0, 1, [1])
 
 
 def test_keep_days_drops_days_long_before_the_newest_event() -> None:
     stats = item_stats(["a", "b"], EVENTS, keep_days=120)
     assert stats["a"]["daily_positives"]["day"] == []  # 200 days before b's rating
-    assert stats["a"]["clicks"] == 2  # counters are never cut
+    assert stats["a"]["clicks"] == 0  # no impression log: no click counts towards a CTR
     assert stats["b"]["daily_positives"]["count"] == [1]
 
 
