@@ -18,6 +18,8 @@ from ranking.config import RetrievalConfig
 from ranking.stages import Filters, Personal
 
 VECTOR_FIELDS = ("text_vector", "item_vector")
+# Fields only the stages read; responses and GET /items/{id} leave them out.
+INTERNAL_FIELDS = (*VECTOR_FIELDS, "daily_positives")
 SOURCE_EXCLUDES = list(VECTOR_FIELDS)  # the dev engine ignores the mapping's _source.excludes
 # Candidates keep their item_vector (64 floats): the ranker's two_tower_dot and
 # recent_item_similarity and MMR's similarities need it. Responses drop it (api/routes/results.py).

@@ -13,6 +13,7 @@ from ranking.candidate import Candidate
 from ranking.config import RetrievalConfig
 from ranking.errors import ItemNotFoundError
 from ranking.query import (
+    INTERNAL_FIELDS,
     SOURCE_EXCLUDES,
     feed_body,
     personalise_search,
@@ -178,14 +179,14 @@ class CategorySpreadReranker:
 
 
 def fetch_item(es: Elasticsearch, index: str, item_id: str) -> dict[str, Any]:
-    """One stored item (without vectors).
+    """One stored item (without vectors and other INTERNAL_FIELDS).
 
     Raises:
         ItemNotFoundError: no item with that id.
     """
     try:
         with timed("es"):
-            response = es.get(index=index, id=item_id, source_excludes=SOURCE_EXCLUDES)
+            response = es.get(index=index, id=item_id, source_excludes=list(INTERNAL_FIELDS))
     except NotFoundError as exc:
         raise ItemNotFoundError(item_id) from exc
     return dict(response["_source"])

@@ -7,7 +7,7 @@ from typing import Any
 
 from api.schemas import ItemOut
 from ranking.candidate import Candidate
-from ranking.query import VECTOR_FIELDS
+from ranking.query import INTERNAL_FIELDS
 from ranking.ranker import CONTRIBUTION_PREFIX
 
 # Which stage wrote each feature name: explain=true groups them per stage.
@@ -47,7 +47,7 @@ def explain(features: Mapping[str, float]) -> dict[str, Any]:
 def to_items(candidates: list[Candidate], with_explain: bool) -> list[ItemOut]:
     out = []
     for candidate in candidates:
-        fields = {k: v for k, v in candidate.item.items() if k not in VECTOR_FIELDS}  # vectors stay internal
+        fields = {k: v for k, v in candidate.item.items() if k not in INTERNAL_FIELDS}  # e.g. vectors
         item = ItemOut(**{**fields, "id": candidate.item_id, "score": round(candidate.score, 6)})
         if with_explain:
             item.explain = explain(candidate.features)

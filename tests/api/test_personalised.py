@@ -145,3 +145,7 @@ def test_personal_carries_the_latest_liked_item_vectors(
     assert (personal.recent_created_at, personal.recent_log_price) == pytest.approx(taste_means(list(docs.values())))
     feed = trained.get("/users/vec-user/feed", params={"k": 3}).json()["items"]
     assert feed and all("item_vector" not in item and "item_vector" not in (item.get("extra") or {}) for item in feed)
+    # the counters `tandem train` wrote are served; the daily positives behind the trend stay internal
+    assert all("clicks" in item and "daily_positives" not in item for item in feed)
+    assert "daily_positives" in es.get(index=names.items, id="t21")["_source"]
+    assert "daily_positives" not in trained.get("/items/t21").json()
