@@ -80,7 +80,13 @@ from ranking.feed_replay import (
 from ranking.item_stats import item_stats
 from ranking.metrics import category_coverage, intra_list_diversity, ndcg_at_k, paired_gain
 from ranking.models import CF_SOURCES
-from ranking.offline_eval import evaluate_offline, histories_and_seen, score_rankings, with_train_popularity
+from ranking.offline_eval import (
+    evaluate_offline,
+    histories_and_seen,
+    relevant_sets,
+    score_rankings,
+    with_train_popularity,
+)
 from ranking.personal import UserContext
 from ranking.ranker import EVAL_AT, LightGBMRanker, ModelRanker
 from ranking.registry import Loaded
@@ -278,10 +284,7 @@ def evaluate_all(
             depth,
             progress=progress,
         )
-        feeds = {
-            u: top_up([c.item_id for c in r.candidates], seen.get(u, set()), popularity, depth)
-            for u, r in requests.items()
-        }
+        feeds = retrieval_lists(requests, seen, popularity, depth)
         timings["test_feeds_s"] = time.perf_counter() - started
         results[HYBRID] = {
             **score_rankings(feeds, holdout, ks),
@@ -473,12 +476,8 @@ def score_feed_stages(
         if lists.get(name)
     }
     if RANKED in rows:
-        retrieval = {
-            u: top_up([c.item_id for c in r.candidates], seen.get(u, set()), popularity, depth)
-            for u, r in requests.items()
-        }
-        relevant = {u: {str(i) for i in items} for u, items in holdout.items()}
-        gain = paired_gain(ndcg_at_k, retrieval, lists[RANKED], relevant, 10)
+        retrieval = retrieval_lists(requests, seen, popularity, depth)
+        gain = paired_gain(ndcg_at_k, retrieval, lists[RANKED], relevant_sets(holdout), 10)
         rows[RANKED].update({f"ndcg@10_gain_{k}": v for k, v in gain.items() if k != "users"})
     sweep = [
         {"variant": name, "lambda": None, **_sweep_figures(metrics, pages.k)}
@@ -584,6 +583,13 @@ def hybrid_feeds(
         {},
         k,
     )
+    return retrieval_lists(requests, seen, popularity, k)
+
+
+def retrieval_lists(
+    requests: Mapping[Hashable, FeedRequest], seen: Mapping[Hashable, set[str]], popularity: Popularity, k: int
+) -> dict[Hashable, list[str]]:
+    """Each request's candidates in retrieval order, topped up from popularity to k (the HybridFeed row)."""
     return {
         u: top_up([c.item_id for c in r.candidates], seen.get(u, set()), popularity, k) for u, r in requests.items()
     }

@@ -24,13 +24,13 @@ import numpy as np
 from ranking.candidate import Candidate
 from ranking.config import RankerConfig, RerankConfig
 from ranking.features import feature_matrix
-from ranking.item_stats import daily_positives
+from ranking.item_stats import daily_positives, day_number
 from ranking.ranker import LightGBMRanker
 from ranking.rerank import MMRReranker
 from ranking.stages import Personal, Query
 
 NOW = 1_780_000_000.0
-TODAY = int(NOW // 86_400)
+TODAY = day_number(NOW)
 CATEGORIES = [f"Category {i}" for i in range(12)]
 WORDS = "espresso machine trail running shoes steel kettle wool jacket desk lamp garden hose book".split()
 

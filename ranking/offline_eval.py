@@ -114,6 +114,11 @@ def recommend_all(
     return out
 
 
+def relevant_sets(holdout: Holdout) -> dict[Hashable, set[str]]:
+    """Each held-out user's items as a set of string ids: what the metrics judge a list against."""
+    return {u: {str(i) for i in items} for u, items in holdout.items()}
+
+
 def score_rankings(
     rankings: Mapping[Hashable, Sequence[str]],
     holdout: Holdout,
@@ -121,7 +126,7 @@ def score_rankings(
     ndcg_ks: Sequence[int] = (10,),
 ) -> dict[str, float]:
     """Recall@k for each k and NDCG@k for each `ndcg_ks`, averaged over held-out users."""
-    relevant = {u: {str(i) for i in items} for u, items in holdout.items()}
+    relevant = relevant_sets(holdout)
     result = {f"recall@{k}": mean_recall_at_k(rankings, relevant, k) for k in ks}
     result.update({f"ndcg@{k}": mean_ndcg_at_k(rankings, relevant, k) for k in ndcg_ks})
     return result

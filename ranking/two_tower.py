@@ -38,6 +38,10 @@ _MAX_TAGS = 16
 NUMERIC_FEATURES = ("price", "popularity", "age")
 
 
+# Settings a model saved before they existed was trained and scored without.
+BEFORE_THEIR_TIME: dict[str, Any] = {"id_residual": False, "short_term_weight": 0.0}
+
+
 class TowerConfig(BaseModel):
     """Architecture and training settings of the two-tower model.
 
@@ -505,9 +509,7 @@ class TwoTowerModel(nn.Module):
         try:
             config = json.loads(config_path.read_text())
             model = cls(
-                TowerConfig(
-                    **{"id_residual": False, "short_term_weight": 0.0, **config["tower_config"]}
-                ),  # saved before
+                TowerConfig(**{**BEFORE_THEIR_TIME, **config["tower_config"]}),
                 config["seen_item_ids"],
                 {k: tuple(v) for k, v in config["numeric_stats"].items()},
                 float(config["reference_time"]),
