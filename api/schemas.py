@@ -23,6 +23,8 @@ class ItemOut(BaseModel):
     popularity: float | None = None
     created_at: str | None = None
     image_url: str | None = None
+    clicks: int | None = Field(None, description="Clicks on logged impressions, as of the last `tandem train`.")
+    impressions: int | None = Field(None, description="Times shown (logged), as of the last `tandem train`.")
     extra: dict[str, Any] | None = None
     explain: dict[str, Any] | None = Field(None, description="Per-stage scores, with explain=true.")
 
