@@ -16,20 +16,22 @@ The feed rows, on the held-out users:
   rank stage (`ModelRanker`).
 - HybridFeed + LightGBM + MMR: then diversified by `MMRReranker`: the full serving feed.
 
-The ranker never sees the test targets, nor a model that did. It is trained on a second, earlier
-cut carved out of the TRAINING events only (`ranking.feed_replay`: each user's last `n_holdout`
-positives of train). The engine is first brought to the state as of that cut: popularity and the
-item counters (clicks, positives per day: the ranker's trend) counted before it, item vectors
-from a two-tower trained before it (a tower trained on all of train has seen the cut's targets as
-positives, so its kNN scores there would be inflated, and the ranker would learn to trust them
-too much), profiles and CF neighbours from the events before it. Each cut user's feed is replayed
-through the serving FeedRetriever at their last event before the cut, and its candidates are
-labelled with what the user went on to like. A seeded 20% of those users is the ranker's
-validation split (early stopping and, with `tune_ranker`, the choice of hyper-parameters). Only
-then is the engine moved on to the state as of all of train (popularity and counters, the train
-tower's vectors, the remaining events applied to the profiles: profile updates do not depend on
-the order events arrive in, so this equals building them from train at once) and the test feeds
-requested. One index serves both states, one after the other, so the catalog is embedded once.
+The ranker never sees the test targets, nor a model that did. It is trained on earlier cuts carved
+out of the TRAINING events only (`ranking.feed_replay.nested_cuts`: each user's last `n_holdout`
+positives of train, and the `n_holdout` before those). The engine is first brought to the state as
+of the oldest cut: popularity and the item counters (clicks, positives per day: the ranker's
+trend) counted before it, item vectors from a two-tower trained before it (a tower trained on all
+of train has seen the cut's targets as positives, so its kNN scores there would be inflated, and
+the ranker would learn to trust them too much), profiles and CF neighbours from the events before
+it. Each cut user's feed is replayed through the serving FeedRetriever at their last event before
+the cut, and its candidates are labelled with what the user went on to like up to the next cut;
+then the engine moves on to the next cut and replays again. The ranker's number of trees is chosen
+by 5-fold cross-validation over the replayed users (`cross_validated_ranker`); with `tune_ranker`,
+a seeded 20% of them is the validation split that chooses its hyper-parameters. Only then is the
+engine moved on to the state as of all of train (popularity and counters, the train tower's
+vectors, the remaining events applied to the profiles: profile updates do not depend on the order
+events arrive in, so this equals building them from train at once) and the test feeds requested.
+One index serves both states, one after the other, so the catalog is embedded once.
 
 Each list is judged by NDCG@10 and Recall@k against the held-out positives, and its top 10 by
 intra-list diversity (mean pairwise cosine distance of the train tower's item vectors) and
@@ -72,9 +74,9 @@ from ranking.feed_replay import (
     DEFAULT_DEPTH,
     FeedRequest,
     RequestClock,
-    cut_feed_history,
     label_feeds,
     last_event_times,
+    nested_cuts,
     request_feeds,
 )
 from ranking.item_stats import item_stats
@@ -90,6 +92,7 @@ from ranking.offline_eval import (
 from ranking.personal import UserContext
 from ranking.ranker import EVAL_AT, LightGBMRanker, ModelRanker
 from ranking.registry import Loaded
+from ranking.replay import ReplaySet
 from ranking.rerank import MMRReranker
 from ranking.retrieval import FeedRetriever
 from ranking.splits import Holdout, temporal_split
@@ -103,7 +106,9 @@ RERANKED = "HybridFeed + LightGBM + MMR"
 TWO_TOWER = "TwoTower"
 LIST_K = 10  # the page that diversity and coverage judge
 SWEEP_LAMBDAS: tuple[float, ...] = (1.0, 0.9, 0.8, 0.7, 0.5, 0.3)
-VALIDATION_SHARE = 0.2  # cut users held out of ranker training, for early stopping / tuning
+VALIDATION_SHARE = 0.2  # cut users held out of ranker training for tuning (--tune-ranker)
+RANKER_CUTS = 2  # nested cuts of train the feed ranker is replayed at (see train_feed_ranker)
+CV_FOLDS = 5  # the feed ranker's trees are chosen by cross-validation over the cut users (see cross_validated_ranker)
 NO_RULES = {
     "max_per_category": None,
     "max_per_brand": None,
@@ -336,56 +341,68 @@ def train_feed_ranker(
     text_vectors: np.ndarray,
     *,
     n_holdout: int = 5,
+    cuts: int = RANKER_CUTS,
     depth: int = DEFAULT_DEPTH,
     seed: int = 0,
     tune: bool = False,
     progress: bool = True,
 ) -> tuple[LightGBMRanker | None, dict[str, Any], set[str]]:
-    """Bring the engine to the state as of a cut inside `train`, replay the cut users' feeds, fit the ranker.
+    """Bring the engine to the state as of each of `cuts` nested cuts inside `train`
+    (`nested_cuts`), replay the cut users' feeds at each, fit the ranker on all of them.
 
-    See the module docstring. The engine's indices are left in the cut state: popularity and item
-    vectors of the cut, profiles from the events before it (their ids are returned, so the caller
-    applies only the rest).
+    The cuts are replayed oldest first, so the engine only moves forward in time (see the module
+    docstring). Why several: one cut gives one group per user, a few hundred, too few for the
+    ranker to learn more than a few trees from.
+
+    The engine's indices are left in the newest cut's state: popularity and item vectors of that
+    cut, profiles from the events before it (their ids are returned, so the caller applies only
+    the rest).
 
     Returns:
         (the ranker, or None when no replayed feed retrieved a positive; a report with the replay
         stats, validation figures, feature importance and "timings"; the event ids stored).
     """
     cfg = settings.interactions
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    cut = cut_feed_history(train, n_holdout, cfg)
-    cut_items = with_train_popularity(items, cut.before, cfg)
-    set_item_state(es, target, cut_items, cut.before, settings)
     tower_cfg = settings.towers.model_copy(update={"interaction": cfg})
-    model, _ = train_towers(cut.before, cut_items, text_vectors, tower_cfg, seed=seed)
-    timings["towers_fit_s"] = time.perf_counter() - started
-    started = time.perf_counter()
-    write_item_vectors(
-        es, target, cut_items, model.encode_items(cut_items, text_vectors), settings.indexer, progress=progress
-    )
-    store_with_profiles(es, names, cut.before, settings)
-    cf = _fit_cf(settings, cut.before)
-    timings["state_s"] = time.perf_counter() - started
-    started = time.perf_counter()
-    _, seen = histories_and_seen(cut.before, cut.targets, cfg)
-    requests = request_feeds(
-        FeedRetriever(es, names.items, settings.retrieval),
-        _user_context(es, names, settings, Loaded("cut", model), cf and Loaded("cut", cf)),
-        cut.targets,
-        seen,
-        cut.now,
-        depth,
-        progress=progress,
-    )
-    data = label_feeds(requests, cut.after, cfg)
-    timings["replay_s"] = time.perf_counter() - started
-    stored = {str(e["event_id"]) for e in cut.before}
+    timings: dict[str, float] = dict.fromkeys(("towers_fit_s", "state_s", "replay_s"), 0.0)
+    nested = nested_cuts(train, n_holdout, cuts, cfg)
+    stored: set[str] = set()
+    replays: list[ReplaySet] = []
+    for cut in reversed(nested):  # oldest first: events are only ever added to the engine
+        started = time.perf_counter()
+        cut_items = with_train_popularity(items, cut.before, cfg)
+        set_item_state(es, target, cut_items, cut.before, settings)
+        model, _ = train_towers(cut.before, cut_items, text_vectors, tower_cfg, seed=seed)
+        timings["towers_fit_s"] += time.perf_counter() - started
+        started = time.perf_counter()
+        write_item_vectors(
+            es, target, cut_items, model.encode_items(cut_items, text_vectors), settings.indexer, progress=progress
+        )
+        store_with_profiles(es, names, [e for e in cut.before if str(e["event_id"]) not in stored], settings)
+        stored.update(str(e["event_id"]) for e in cut.before)
+        cf = _fit_cf(settings, cut.before)
+        timings["state_s"] += time.perf_counter() - started
+        started = time.perf_counter()
+        _, seen = histories_and_seen(cut.before, cut.targets, cfg)
+        requests = request_feeds(
+            FeedRetriever(es, names.items, settings.retrieval),
+            _user_context(es, names, settings, Loaded("cut", model), cf and Loaded("cut", cf)),
+            cut.targets,
+            seen,
+            cut.now,
+            depth,
+            progress=progress,
+        )
+        replays.append(label_feeds(requests, cut.after, cfg))
+        timings["replay_s"] += time.perf_counter() - started
+    data = ReplaySet.concat(replays) if replays else label_feeds({}, {}, cfg)
     report: dict[str, Any] = {
-        "cut_users": len(cut.targets),
-        "cut_events_before": len(cut.before),
+        "cuts": len(nested),
+        "cut_users": sum(len(cut.targets) for cut in nested),
+        "cut_events_before": len(nested[0].before) if nested else 0,
         "replay": data.stats.as_dict(),
-        "label": "graded_label of the user's events after the cut (ratings >= 4: like = 2); others 0",
+        "replay_per_cut": [r.stats.as_dict() for r in reversed(replays)],  # newest first, as `cuts` counts
+        "label": "graded_label of the user's events up to the next cut (ratings >= 4: like = 2); others 0",
     }
     if len(data) < 2:
         logger.warning("feed ranker not trained: %d replayed feeds retrieved a positive", len(data))
@@ -395,7 +412,7 @@ def train_feed_ranker(
     if tune:
         ranker, info, trials = tune_ranker(data, default_grid(settings.ranker), validation=VALIDATION_SHARE, seed=seed)
     else:
-        ranker, info = train_ranker(data, settings.ranker, validation=VALIDATION_SHARE, seed=seed)
+        ranker, info = train_ranker(data, settings.ranker, seed=seed, folds=CV_FOLDS)
     timings["fit_s"] = time.perf_counter() - started
     report.update(
         {
@@ -629,7 +646,7 @@ def describe_ranker(report: Mapping[str, Any]) -> str:
         return ""
     replay = info["replay"]
     text = (
-        f"Ranker: replayed {replay['groups']} cut users' feeds at depth {replay['depth']}, "
+        f"Ranker: replayed {replay['groups']} feeds at {info.get('cuts', 1)} cuts of train, depth {replay['depth']}, "
         f"{replay['positives_retrieved']} of {replay['positives']} later positives retrieved, "
         f"{replay['groups_kept']} feeds kept"
     )
@@ -638,8 +655,9 @@ def describe_ranker(report: Mapping[str, Any]) -> str:
     key = f"validation_ndcg@{EVAL_AT}"
     text += f"; {info['trees']} trees on {info['train_users']} users"
     if key in info:
+        held = f"{info['cv_folds']}-fold cross-validation" if "cv_folds" in info else "validation"
         text += (
-            f", validation NDCG@10 {info[key]:.4f} on {info['validation_users']} users "
+            f", {held} NDCG@10 {info[key]:.4f} on {info['validation_users']} feeds "
             f"(retrieval order {info[key + '_retrieval_order']:.4f})"
         )
     test = report.get("methods", {}).get(RANKED, {})

@@ -268,9 +268,11 @@ def retrieval_scores(data: ReplaySet) -> np.ndarray:
 
 
 def train_ranker(
-    train: ReplaySet, cfg: RankerConfig | None = None, *, validation: float = 0.2, seed: int = 0
+    train: ReplaySet, cfg: RankerConfig | None = None, *, validation: float = 0.2, seed: int = 0, folds: int = 0
 ) -> tuple[LightGBMRanker, dict[str, Any]]:
-    """Fit the ranker on the replayed train searches, early-stopped on a seeded validation share of them.
+    """Fit the ranker on the replayed train searches, early-stopped on a seeded validation share of
+    them, or, with `folds` >= 2, with its number of trees chosen by cross-validation
+    (`cross_validated_ranker`).
 
     Returns:
         (the fitted ranker, {"validation_queries", "validation_ndcg@10" of the ranker and of the
@@ -281,6 +283,8 @@ def train_ranker(
     """
     if len(train) == 0:
         raise ValueError("train: no replayed search with a retrieved positive; nothing to train the ranker on")
+    if folds >= 2:
+        return cross_validated_ranker(train, cfg, folds=folds, seed=seed)
     fit, valid = train.split(validation, seed) if validation > 0 else (train, train.subset([]))
     if len(fit) == 0:
         fit, valid = train, train.subset([])
@@ -294,6 +298,52 @@ def train_ranker(
         info[f"validation_ndcg@{EVAL_AT}"] = replay_ndcg(valid, ranker.predict(valid.X))
         info[f"validation_ndcg@{EVAL_AT}_retrieval_order"] = replay_ndcg(valid, retrieval_scores(valid))
     return ranker, info
+
+
+def cross_validated_ranker(
+    train: ReplaySet, cfg: RankerConfig | None = None, *, folds: int = 5, seed: int = 0
+) -> tuple[LightGBMRanker, dict[str, Any]]:
+    """Choose the number of trees by k-fold cross-validation over users, then fit on every group.
+
+    Why: a feed replay has one group per user, a few hundred in all. Early stopping on a 20%
+    validation share then watches ~60 users, whose NDCG@10 curve is noise that peaks after a
+    handful of trees (3 on the MovieLens replay: +0.0017 NDCG@10 over retrieval order on the test
+    users), and those users are never trained on. Averaged over folds that hold out every user
+    once, the curve is smooth enough to place its peak (55 trees on two cuts there: +0.0075), and
+    the final model sees everyone.
+
+    Returns:
+        (the ranker fitted on all of `train` with the chosen number of trees (at most
+        cfg.n_estimators), {"train_queries", "cv_folds", "trees", "validation_queries" (all of
+        them, each held out once), "validation_ndcg@10" of the fold models at that many trees and
+        "validation_ndcg@10_retrieval_order", both averaged over the held-out groups}).
+
+    Raises:
+        ValueError: if there are fewer users than folds.
+    """
+    cfg = cfg or RankerConfig()
+    full_curve = cfg.model_copy(update={"early_stopping_rounds": 0})
+    splits = train.folds(folds, seed)
+    fitted = [LightGBMRanker(full_curve).fit(a.X, a.y, a.group, b.X, b.y, b.group) for a, b in splits]
+    weights = np.array([len(b) for _, b in splits], dtype=np.float64)
+    curve = np.average(np.array([f.validation_curve for f in fitted]), axis=0, weights=weights)
+    trees = int(np.argmax(curve)) + 1  # the first peak: fewer trees on a tie
+    held_ndcg, retrieval_ndcg = 0.0, 0.0
+    for ranker, (_, held) in zip(fitted, splits):
+        ranker.best_iteration = trees
+        held_ndcg += replay_ndcg(held, ranker.predict(held.X)) * len(held)
+        retrieval_ndcg += replay_ndcg(held, retrieval_scores(held)) * len(held)
+    final = LightGBMRanker(full_curve.model_copy(update={"n_estimators": trees})).fit(train.X, train.y, train.group)
+    info: dict[str, Any] = {
+        "train_queries": len(train),
+        "cv_folds": folds,
+        "trees": trees,
+        "validation_queries": len(train),
+        f"validation_ndcg@{EVAL_AT}": held_ndcg / len(train),
+        f"validation_ndcg@{EVAL_AT}_retrieval_order": retrieval_ndcg / len(train),
+    }
+    logger.info("cross-validated ranker: %d trees over %d folds, %s", trees, folds, info)
+    return final, info
 
 
 def default_grid(base: RankerConfig | None = None) -> list[RankerConfig]:

@@ -163,6 +163,30 @@ def cut_feed_history(events: Sequence[Event], n_holdout: int = 5, cfg: Interacti
     return FeedCut(before, targets, after, now)
 
 
+def nested_cuts(
+    events: Sequence[Event], n_holdout: int = 5, cuts: int = 2, cfg: InteractionConfig | None = None
+) -> list[FeedCut]:
+    """Up to `cuts` cuts, newest first, each `cut_feed_history` of the previous one's `before`.
+
+    The first holds out each user's last `n_holdout` positives, the next the `n_holdout` before
+    those, and so on, as long as some user has enough positives left. A cut's `after` therefore
+    ends where the newer cut begins: its labels are the user's next `n_holdout` positives, the
+    task the test split poses, and more cuts give the ranker more groups (one per user per cut).
+
+    Example:
+        >>> ev = [{"user_id": "u", "item_id": str(i), "type": "like", "timestamp": i} for i in range(5)]
+        >>> [sorted(c.targets["u"]) for c in nested_cuts(ev, n_holdout=2, cuts=3)]
+        [['3', '4'], ['1', '2']]
+    """
+    out: list[FeedCut] = []
+    for _ in range(cuts):
+        cut = cut_feed_history(out[-1].before if out else events, n_holdout, cfg)
+        if not cut.targets:
+            break
+        out.append(cut)
+    return out
+
+
 def request_feeds(
     retriever: Retriever,
     users: PersonalSource,

@@ -141,6 +141,7 @@ class LightGBMRanker:
         self.booster: lgb.Booster | None = None
         self.best_iteration = 0
         self.validation: dict[str, float] = {}
+        self.validation_curve: list[float] = []  # validation NDCG@EVAL_AT after each tree
 
     # --- training ---------------------------------------------------------------------------
     def params(self) -> dict[str, Any]:
@@ -214,6 +215,7 @@ class LightGBMRanker:
         self.booster = booster
         self.best_iteration = booster.best_iteration if booster.best_iteration > 0 else booster.current_iteration()
         curve = record.get("valid", {}).get(f"ndcg@{EVAL_AT}", [])
+        self.validation_curve = [float(v) for v in curve]
         self.validation = {f"ndcg@{EVAL_AT}": float(curve[self.best_iteration - 1])} if curve else {}
         logger.info(
             "trained %s ranker: %d trees (of %d), validation %s",

@@ -173,6 +173,47 @@ class ReplaySet:
         n_held = round(len(order) * share)
         return self.subset(sorted(order[n_held:])), self.subset(sorted(order[:n_held]))
 
+    @classmethod
+    def concat(cls, sets: Sequence[ReplaySet]) -> ReplaySet:
+        """One set of the groups of `sets`, in order (e.g. feeds replayed at several cuts); stats summed."""
+        if not sets:
+            raise ValueError("concat needs at least one ReplaySet")
+        stats = ReplayStats(depth=max(s.stats.depth for s in sets))
+        for name in ReplayStats.__dataclass_fields__:
+            if name != "depth":
+                setattr(stats, name, sum(getattr(s.stats, name) for s in sets))
+        with_candidates = all(s.candidates is not None for s in sets)
+        return cls(
+            X=np.vstack([s.X for s in sets]),
+            y=np.concatenate([s.y for s in sets]),
+            group=np.concatenate([s.group for s in sets]).astype(np.int64),
+            keys=[k for s in sets for k in s.keys],
+            item_ids=[ids for s in sets for ids in s.item_ids],
+            candidates=[c for s in sets for c in (s.candidates or [])] if with_candidates else None,
+            stats=stats,
+        )
+
+    def folds(self, k: int, seed: int = 0) -> list[tuple[ReplaySet, ReplaySet]]:
+        """k (rest, held-out) pairs for cross-validation; every user is held out in exactly one.
+
+        A user's groups move together (a feed replayed at two cuts is two groups of one user), so
+        no fold is validated on someone it was trained on.
+
+        Raises:
+            ValueError: if k < 2 or there are fewer users than folds.
+        """
+        users = sorted({key.user_id for key in self.keys})
+        if k < 2 or len(users) < k:
+            raise ValueError(f"need 2 <= k <= users ({len(users)}), got k={k}")
+        random.Random(seed).shuffle(users)
+        fold_of = {user: j % k for j, user in enumerate(users)}
+        out = []
+        for fold in range(k):
+            held = [g for g, key in enumerate(self.keys) if fold_of[key.user_id] == fold]
+            rest = [g for g, key in enumerate(self.keys) if fold_of[key.user_id] != fold]
+            out.append((self.subset(rest), self.subset(held)))
+        return out
+
 
 def label_event_types(event: Mapping[str, Any], cfg: InteractionConfig) -> tuple[str, ...]:
     """The label event types of one event: ratings become like/dislike by value, neutral ones nothing."""

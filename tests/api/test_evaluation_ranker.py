@@ -40,6 +40,7 @@ from ranking.feed_replay import (
     feature_rows,
     label_feeds,
     last_event_times,
+    nested_cuts,
     request_feeds,
 )
 from ranking.ranker import LightGBMRanker
@@ -49,7 +50,7 @@ from tests.ranking.test_two_tower import TINY
 
 runner = CliRunner()
 CATEGORIES = ("Tea", "Shoes", "Books", "Garden")
-PER_CATEGORY = 15
+PER_CATEGORY = 18
 N_USERS = 30
 DAY = 86_400
 
@@ -69,6 +70,18 @@ def test_cut_keeps_the_events_before_each_users_cut_and_labels_from_after() -> N
     assert cut.targets == {"u": {"i4", "i5"}}
     assert [e["item_id"] for e in cut.after["u"]] == ["i4", "x", "i5"]  # everything after u's last kept event
     assert cut.now == {"u": 3.0} and "v" not in cut.after
+
+
+def test_nested_cuts_label_each_cut_with_the_positives_up_to_the_next() -> None:
+    events = [_rating("u", f"i{n}", 5.0, n) for n in range(9)] + [_rating("u", "low", 1.0, 4.5)]
+    events += [_rating("v", f"j{n}", 5.0, n) for n in range(6)]  # enough for one cut of 3, not two
+    newest, older = nested_cuts(events, n_holdout=3, cuts=5)  # a third would leave u no positive
+    assert newest.targets == {"u": {"i6", "i7", "i8"}, "v": {"j3", "j4", "j5"}}
+    assert older.targets == {"u": {"i3", "i4", "i5"}}
+    assert [e["item_id"] for e in older.after["u"]] == ["i3", "i4", "low", "i5"]  # ends where the newer cut begins
+    assert older.now == {"u": 2.0} and newest.now == {"u": 5.0, "v": 2.0}
+    assert {e["item_id"] for e in older.before} == {"i0", "i1", "i2", "j0", "j1", "j2"}
+    assert nested_cuts(events, n_holdout=3, cuts=1) == [newest]
 
 
 def test_last_event_times_accepts_stored_timestamps() -> None:
@@ -229,8 +242,9 @@ def test_table_marks_methods_without_lists() -> None:
 
 
 def _tiny_data(folder: Path) -> tuple[Path, Path]:
-    """60 items in 4 categories; 30 users, each loving one category (rating 5) and rating a few
-    items of the others low, 20 ratings each over 20 days."""
+    """72 items in 4 categories; 30 users, each loving one category (rating 5) and rating a few
+    items of the others low, 23 ratings each over 23 days: 18 positives, enough for the test
+    split and two ranker cuts of 5."""
     rnd = random.Random(0)
     words = {
         "Tea": "green tea leaves",
@@ -247,7 +261,7 @@ def _tiny_data(folder: Path) -> tuple[Path, Path]:
     events = []
     for u in range(N_USERS):
         user, favourite = f"user{u:02d}", CATEGORIES[u % len(CATEGORIES)]
-        liked = rnd.sample(by_category[favourite], 15)
+        liked = rnd.sample(by_category[favourite], PER_CATEGORY)
         others = rnd.sample([i for c in CATEGORIES if c != favourite for i in by_category[c]], 5)
         history = liked + others
         rnd.shuffle(history)
@@ -302,10 +316,13 @@ def test_eval_scores_ranker_and_mmr_rows_and_cleans_up(
     assert methods[HYBRID]["recall@20"] > methods["Popularity"]["recall@20"]
 
     ranker = report["ranker"]
-    assert ranker["cut_users"] == N_USERS and ranker["replay"]["groups_kept"] >= 20
-    assert (
-        ranker["trees"] >= 1 and ranker["train_users"] + ranker["validation_users"] == ranker["replay"]["groups_kept"]
-    )
+    # Two nested cuts, each replaying every user's feed; one ranker on both, cross-validated.
+    assert ranker["cuts"] == 2 and ranker["cut_users"] == 2 * N_USERS
+    per_cut = ranker["replay_per_cut"]
+    assert [c["groups"] for c in per_cut] == [N_USERS, N_USERS]
+    assert ranker["replay"]["groups_kept"] == sum(c["groups_kept"] for c in per_cut) >= 40
+    assert ranker["trees"] >= 1 and ranker["cv_folds"] == 5
+    assert ranker["train_users"] == ranker["validation_users"] == ranker["replay"]["groups_kept"]
     assert len(report["mmr_sweep"]) == 4 + len(SWEEPS) * 2
     assert {"ranker_towers_fit_s", "ranker_replay_s", "ranker_fit_s", "test_feeds_s"} <= set(report["timings"])
     assert not es.indices.get(index=f"{names.prefix}*", expand_wildcards="all")  # throw-away indices deleted

@@ -165,6 +165,23 @@ def test_ranker_learns_what_retrieval_order_misses_and_tuning_never_sees_held_ou
     assert len(trials) == 3 and best["validation_ndcg@10"] == max(t["validation_ndcg@10"] for t in trials)
 
 
+def test_cross_validated_ranker_holds_out_every_search_once_and_refits_on_all() -> None:
+    runs = _fake_runs()
+    fast = RankerConfig(n_estimators=40, learning_rate=0.2, num_leaves=4, min_data_in_leaf=5, early_stopping_rounds=10)
+    ranker, info = train_ranker(runs.train, fast, folds=5)
+    assert info["cv_folds"] == 5 and info["train_queries"] == info["validation_queries"] == len(runs.train) == 30
+    assert 1 <= info["trees"] <= 40 and ranker.best_iteration == info["trees"]
+    assert ranker.booster is not None and ranker.booster.num_trees() == info["trees"]  # refit with exactly that many
+    assert info["validation_ndcg@10"] > info["validation_ndcg@10_retrieval_order"] + 0.3
+    assert score_runs(runs, ranker)[RANKER]["ndcg@10"] > score_runs(runs, ranker)[HYBRID]["ndcg@10"] + 0.3
+    # Held-out retrieval order, averaged over folds that cover every search once, is the whole set's.
+    assert info["validation_ndcg@10_retrieval_order"] == pytest.approx(
+        replay_ndcg(runs.train, retrieval_scores(runs.train))
+    )
+    with pytest.raises(ValueError, match="k <= users"):
+        train_ranker(runs.train.subset([0, 1, 2]), fast, folds=5)
+
+
 def test_single_clause_baselines_reorder_the_hybrid_candidates() -> None:
     found = [
         Candidate("both", 0.9, {"bm25": 3.0, "knn_text": 0.7}),

@@ -11,7 +11,7 @@ from ranking.candidate import Candidate
 from ranking.config import RankerConfig
 from ranking.features import FEATURE_NAMES, feature_matrix
 from ranking.ranker import LightGBMRanker
-from ranking.replay import ReplayKey, group_search_events, label_candidates, replay_search_events
+from ranking.replay import ReplayKey, ReplaySet, group_search_events, label_candidates, replay_search_events
 from ranking.stages import Query
 
 
@@ -135,6 +135,35 @@ def test_split_keeps_groups_whole_and_is_seeded() -> None:
     assert again.keys == held.keys
     np.testing.assert_array_equal(again.X, held.X)
     assert data.subset([]).X.shape == (0, len(FEATURE_NAMES))
+
+
+def test_folds_hold_out_each_user_once_with_all_their_groups() -> None:
+    lists = {f"q{i}": _candidates(f"q{i}-", 3) for i in range(12)}
+    events = [_event(f"u{i % 5}", f"q{i}-1", "click", i, query=f"q{i}") for i in range(12)]
+    data = replay_search_events(events, FixedRetriever(lists))
+    folds = data.folds(3, seed=2)
+    held_users = [{k.user_id for k in held.keys} for _, held in folds]
+    assert sorted(u for users in held_users for u in users) == sorted({k.user_id for k in data.keys})
+    for (rest, held), users in zip(folds, held_users):
+        assert len(rest) + len(held) == len(data) and not users & {k.user_id for k in rest.keys}
+        assert rest.X.shape[0] == int(rest.group.sum())
+    assert [h.keys for _, h in data.folds(3, seed=2)] == [h.keys for _, h in folds]  # seeded
+    with pytest.raises(ValueError, match="k <= users"):
+        data.folds(6)
+
+
+def test_concat_keeps_groups_in_order_and_sums_the_stats() -> None:
+    lists = {"tea": TEA, "shoes": SHOES}
+    first = replay_search_events([_event("u", "t1", "click", 0), _event("v", "zz", "click", 0)], FixedRetriever(lists))
+    second = replay_search_events([_event("w", "s0", "purchase", 5, query="shoes")], FixedRetriever(lists))
+    both = ReplaySet.concat([first, second])
+    assert [k.user_id for k in both.keys] == ["u", "w"] and both.group.tolist() == [len(TEA), len(SHOES)]
+    np.testing.assert_array_equal(both.X, np.vstack([first.X, second.X]))
+    assert both.y.tolist() == first.y.tolist() + second.y.tolist()
+    assert both.stats.groups == 3 and both.stats.groups_without_positive == 1
+    assert both.stats.positives == first.stats.positives + second.stats.positives == 3
+    with pytest.raises(ValueError, match="at least one"):
+        ReplaySet.concat([])
 
 
 def test_bad_arguments_name_themselves() -> None:
