@@ -209,7 +209,8 @@ def request_feeds(
         users: builds each user's Personal from the profile and models (UserContext).
         user_ids: whose feeds to request.
         seen: user_id -> item ids to exclude.
-        now: user_id -> the request's moment (default 0 for users missing from it).
+        now: user_id -> the request's moment (default 0 for users missing from it); retrieval measures
+            freshness as of it too (Query.as_of).
         k: candidates per request.
         progress: show a progress bar.
 
@@ -225,9 +226,10 @@ def request_feeds(
     for user_id in tqdm(list(user_ids), desc="feeds", unit="user", disable=not progress):
         exclude = tuple(sorted(set(seen.get(user_id, ()))))
         personal = users.personal(str(user_id))
-        query = Query(user_id=str(user_id), filters=Filters(exclude_ids=exclude), personal=personal)
+        moment = float(now.get(user_id, 0.0))
+        query = Query(user_id=str(user_id), filters=Filters(exclude_ids=exclude), personal=personal, as_of=moment)
         found = retriever.retrieve(query, k)[:k] if personal is not None else []
-        out[user_id] = FeedRequest(str(user_id), query, found, float(now.get(user_id, 0.0)))
+        out[user_id] = FeedRequest(str(user_id), query, found, moment)
     return out
 
 

@@ -12,6 +12,7 @@ User text only ever reaches `multi_match` as a plain string: no query-string par
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from ranking.config import RetrievalConfig
@@ -94,7 +95,17 @@ def search_body(
     }
 
 
-def _popular_functions(cfg: RetrievalConfig) -> list[dict[str, Any]]:
+def decay_origin(as_of: float | None) -> str:
+    """The freshness decay's origin: ES's "now", or the ISO 8601 UTC instant `as_of` (epoch seconds).
+
+    Example:
+        >>> decay_origin(None), decay_origin(0)
+        ('now', '1970-01-01T00:00:00+00:00')
+    """
+    return "now" if as_of is None else datetime.fromtimestamp(as_of, UTC).isoformat()
+
+
+def _popular_functions(cfg: RetrievalConfig, as_of: float | None = None) -> list[dict[str, Any]]:
     functions: list[dict[str, Any]] = []
     if cfg.popularity_weight > 0:
         functions.append(
@@ -105,14 +116,15 @@ def _popular_functions(cfg: RetrievalConfig) -> list[dict[str, Any]]:
             }
         )
     if cfg.freshness_weight > 0:
-        decay = {"created_at": {"origin": "now", "scale": f"{cfg.freshness_scale_days:g}d", "decay": 0.5}}
+        decay = {"created_at": {"origin": decay_origin(as_of), "scale": f"{cfg.freshness_scale_days:g}d", "decay": 0.5}}
         functions.append({"gauss": decay, "weight": cfg.freshness_weight})
     return functions
 
 
-def popular_body(filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str, Any]:
-    """Cold-start feed: popularity (log1p) plus a freshness decay on created_at, under the filters."""
-    functions = _popular_functions(cfg)
+def popular_body(filters: Filters, cfg: RetrievalConfig, size: int, as_of: float | None = None) -> dict[str, Any]:
+    """Cold-start feed: popularity (log1p) plus a freshness decay on created_at (as of `as_of`,
+    epoch seconds; None = now), under the filters."""
+    functions = _popular_functions(cfg, as_of)
     base = {"bool": {"filter": filter_clauses(filters), "must_not": _exclusions(filters)}}
     query = {"function_score": {"query": base, "functions": functions, "score_mode": "sum", "boost_mode": "replace"}}
     return {"size": size, "query": query if functions else base, "source_excludes": CANDIDATE_SOURCE_EXCLUDES}
@@ -182,11 +194,13 @@ def _personal_clauses(
     return clauses
 
 
-def feed_body(personal: Personal, filters: Filters, cfg: RetrievalConfig, size: int) -> dict[str, Any]:
+def feed_body(
+    personal: Personal, filters: Filters, cfg: RetrievalConfig, size: int, as_of: float | None = None
+) -> dict[str, Any]:
     """The personalised feed: ONE request summing the user-vector kNN on `item_vector`, boosts for
     the user's top categories and brands and for the CF neighbours of their recent items, and a
-    small popular+fresh prior, with the user's
-    disliked and purchased items excluded. Each clause is named so its score comes back.
+    small popular+fresh prior (freshness as of `as_of`, epoch seconds; None = now), with the
+    user's disliked and purchased items excluded. Each clause is named so its score comes back.
     """
     combined = Filters(**{**filters.__dict__, "exclude_ids": tuple(filters.exclude_ids) + tuple(personal.exclude_ids)})
     hard, excluded = filter_clauses(combined), _exclusions(combined)
@@ -201,7 +215,7 @@ def feed_body(personal: Personal, filters: Filters, cfg: RetrievalConfig, size: 
         cfg.brand_affinity_weight,
         cfg.cf_weight,
     )
-    functions = _popular_functions(cfg)
+    functions = _popular_functions(cfg, as_of)
     if functions and cfg.feed_popularity_weight > 0:
         prior = {
             "function_score": {

@@ -133,8 +133,9 @@ class FeedRetriever:
     def retrieve(self, query: Query, k: int) -> list[Candidate]:
         if query.personal is None:
             raise ValueError("FeedRetriever needs query.personal; use PopularRetriever for unknown users")
+        body = feed_body(query.personal, query.filters, self.cfg, k, query.as_of)
         with timed("es"):
-            response = self.es.search(index=self.index, **feed_body(query.personal, query.filters, self.cfg, k))
+            response = self.es.search(index=self.index, **body)
         boosts = {**_personal_boosts(self.cfg), "popular_fresh": self.cfg.feed_popularity_weight}
         return _candidates(response, boosts)[:k]
 
@@ -149,7 +150,7 @@ class PopularRetriever:
 
     def retrieve(self, query: Query, k: int) -> list[Candidate]:
         with timed("es"):
-            response = self.es.search(index=self.index, **popular_body(query.filters, self.cfg, k))
+            response = self.es.search(index=self.index, **popular_body(query.filters, self.cfg, k, query.as_of))
         return [
             Candidate(
                 hit["_id"], float(hit["_score"] or 0.0), {"popular_fresh": float(hit["_score"] or 0.0)}, hit["_source"]

@@ -55,6 +55,9 @@ class Query:
     filters: Filters = field(default_factory=Filters)
     personal: Personal | None = None
     explain: bool = False
+    # The moment the request is made (epoch seconds); None = the engine's "now". Serving leaves it
+    # None; a replayed past request sets it, so freshness is measured as of then, not as of today.
+    as_of: float | None = None
 
 
 class Retriever(Protocol):

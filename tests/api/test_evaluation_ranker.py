@@ -114,7 +114,7 @@ def test_request_feeds_asks_as_serving_does_minus_what_was_seen() -> None:
     assert k == 4 and query.user_id == "u" and query.filters.exclude_ids == ("i0", "i1")
     assert query.personal is not None and query.text is None
     assert [c.item_id for c in requests["u"].candidates] == ["i2", "i3", "i4", "i5"]
-    assert requests["u"].now == 7.0
+    assert requests["u"].now == query.as_of == 7.0  # freshness is measured as of the replayed moment
     assert requests["cold"].candidates == [] and requests["cold"].query.personal is None
     with pytest.raises(ValueError, match="k must be positive"):
         request_feeds(retriever, _Users(), ["u"], {}, {}, k=0)

@@ -57,6 +57,16 @@ def test_user_text_only_reaches_multi_match(text: str) -> None:
     assert body["query"]["bool"]["should"][0]["multi_match"]["query"] == text
 
 
+def test_freshness_is_measured_as_of_the_request_when_given() -> None:
+    def origin(body: dict) -> str:
+        return body["query"]["function_score"]["functions"][1]["gauss"]["created_at"]["origin"]
+
+    assert origin(popular_body(Filters(), RetrievalConfig(), 5)) == "now"  # serving: the engine's clock
+    assert origin(popular_body(Filters(), RetrievalConfig(), 5, as_of=86_400.0)) == "1970-01-02T00:00:00+00:00"
+    prior = feed_body(Personal(vector=[1.0]), Filters(), RetrievalConfig(), 5, as_of=0.0)["query"]["bool"]["should"][-1]
+    assert prior["function_score"]["functions"][1]["gauss"]["created_at"]["origin"] == "1970-01-01T00:00:00+00:00"
+
+
 def test_feed_body_names_every_personal_clause_and_excludes() -> None:
     personal = Personal(
         vector=[0.1, 0.2],

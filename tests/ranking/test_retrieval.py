@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,16 @@ def test_popular_retriever_prefers_popular_and_fresh(es: Elasticsearch, items: I
         Query(filters=Filters(category=("kitchen",))), k=30
     )
     assert {c.item_id for c in kitchen} == {"t01", "t02", "t03", "t04", "t05"}
+
+
+@pytest.mark.es
+def test_freshness_as_of_a_past_moment_decays_from_that_moment(es: Elasticsearch, items: IndexNames) -> None:
+    # A replayed request from 2026-02-02 must see t02 (created that noon) as brand new, whatever today is.
+    cfg = RetrievalConfig(popularity_weight=0, freshness_weight=2.0, freshness_scale_days=30)
+    as_of = datetime(2026, 2, 2, 12, tzinfo=UTC).timestamp()
+    found = PopularRetriever(es, items.items, cfg).retrieve(Query(as_of=as_of), k=30)
+    assert found[0].item_id == "t02" and found[0].score == pytest.approx(2.0, rel=1e-4)
+    t01 = next(c for c in found if c.item_id == "t01")  # created 32 days earlier: 2 * 0.5 ** ((32 / 30) ** 2)
+    assert t01.score == pytest.approx(2.0 * 0.5 ** ((32 / 30) ** 2), rel=1e-3)
+    today = PopularRetriever(es, items.items, cfg).retrieve(Query(), k=30)
+    assert next(c for c in today if c.item_id == "t02").score < 2.0 * 0.5 ** ((300 / 30) ** 2) + 1e-6  # ~10 months on
