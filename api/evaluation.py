@@ -195,11 +195,11 @@ def evaluate_all(
         settings: index prefix, towers, retrieval, ranker and rerank settings.
         es: client; every index is created under a throw-away prefix and deleted afterwards.
         catalog, events_path: the data files.
-        n_holdout: positives held out per user (test), and again from train (the ranker's cut).
+        n_holdout: positives held out per user (test), and again from train (each of the ranker's cuts).
         ks: Recall@k cut-offs; the feed requests max(ks) candidates (the ranker's depth too).
-        seed: seed of every model and of the ranker's validation split.
+        seed: seed of every model and of the ranker's cross-validation folds (or validation split).
         ranker: also train the feed ranker and score its rows (the sweep then re-ranks its order).
-        tune_ranker: choose the ranker's hyper-parameters on its validation users (a 49-config grid).
+        tune_ranker: choose the ranker's hyper-parameters on a validation share of its users (a 49-config grid).
         lambdas: the MMR lambdas swept.
         encoder: the text encoder (default: settings.embedding_model).
         progress: show progress bars.

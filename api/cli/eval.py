@@ -25,10 +25,18 @@ def evaluate(
     ] = None,
     seed: Annotated[int, typer.Option(help="Training seed.")] = 0,
     ranker: Annotated[
-        bool, typer.Option(help="Train the feed ranker on a cut of the training events; score ranker and MMR rows.")
+        bool,
+        typer.Option(
+            help="Train the feed ranker on feeds replayed at two time cuts of the training events; "
+            "score ranker and MMR rows."
+        ),
     ] = True,
     tune_ranker: Annotated[
-        bool, typer.Option(help="Choose the ranker's hyper-parameters on its validation users (49 fits).")
+        bool,
+        typer.Option(
+            help="Choose the ranker's hyper-parameters on a 20% validation share of its users (49 fits) "
+            "instead of cross-validating its trees."
+        ),
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
