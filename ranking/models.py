@@ -7,18 +7,13 @@ from pathlib import Path
 from ranking.cf import CandidateSource, ItemCF, Swing
 from ranking.ranker import LightGBMRanker
 from ranking.registry import ModelRegistry
-from ranking.two_tower import TwoTowerModel
+from ranking.two_tower import Towers, load_towers
 
 TOWERS = "towers"
 CF = "cf"
 RANKER = "ranker"
 COMPONENTS = (TOWERS, CF, RANKER)
 CF_SOURCES: dict[str, type[CandidateSource]] = {"swing": Swing, "itemcf": ItemCF}
-
-
-def load_towers(path: Path) -> TwoTowerModel:
-    """Loader for HotModel: the towers component of a version directory."""
-    return TwoTowerModel.load(path)
 
 
 def load_ranker(path: Path) -> LightGBMRanker:
@@ -38,7 +33,7 @@ def load_cf(path: Path) -> CandidateSource:
     return CF_SOURCES[source].load(path)
 
 
-def current_towers(registry: ModelRegistry) -> TwoTowerModel | None:
+def current_towers(registry: ModelRegistry) -> Towers | None:
     """The published two-tower model, or None before the first training."""
     current = registry.current_dir()
     if current is None or not (current / TOWERS).is_dir():

@@ -32,7 +32,7 @@ from ranking.interactions import (
 )
 from ranking.metrics import mean_ndcg_at_k, mean_recall_at_k
 from ranking.splits import Holdout, global_time_split, group_by_user, temporal_split
-from ranking.two_tower import NUMERIC_FEATURES, ItemFeatures, TowerConfig, TwoTowerModel
+from ranking.two_tower import NUMERIC_FEATURES, ItemFeatures, TowerConfig, TowerEnsemble, Towers, TwoTowerModel
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def _item_matrix(model: TwoTowerModel, feats: ItemFeatures, batch_size: int = 81
 
 @torch.no_grad()
 def rank_by_vectors(
-    model: TwoTowerModel,
+    model: Towers,
     item_vectors: np.ndarray,
     item_ids: Sequence[str],
     histories: HistoryRows,
@@ -169,7 +169,7 @@ def rank_by_vectors(
 
 
 def rank_with_towers(
-    model: TwoTowerModel,
+    model: Towers,
     items: Sequence[Mapping[str, Any]],
     text_vectors: np.ndarray,
     histories: HistoryRows,
@@ -437,11 +437,13 @@ def train_towers(
     cfg: TowerConfig | None = None,
     seed: int = 0,
     device: str | torch.device | None = None,
-) -> tuple[TwoTowerModel, dict[str, Any]]:
+) -> tuple[Towers, dict[str, Any]]:
     """Train a two-tower model with early stopping on a time split of `events`.
 
     With `cfg.refit_full` (default) a second run on all events for the best epoch count
-    follows, so the most recent interactions shape the item vectors too.
+    follows, so the most recent interactions shape the item vectors too. With
+    `cfg.ensemble` > 1, that many members of `dim / ensemble` dimensions are trained, each
+    this way, with seeds seed, seed + 1, ... and joined in a `TowerEnsemble`.
 
     Args:
         events: training events (the caller's test hold-out already removed).
@@ -454,13 +456,27 @@ def train_towers(
     Returns:
         (model on cpu in eval mode, metrics dict: best_epoch, losses, per-epoch validation
         NDCG@10 / Recall@eval_k, examples_per_s, timings; `validation: "skipped"` when the
-        validation split came out empty and `cfg.epochs` were trained without stopping).
+        validation split came out empty and `cfg.epochs` were trained without stopping. For an
+        ensemble: the first member's, plus "members" (each member's scalar figures) and the
+        total "fit_s").
 
     Example:
         >>> model, metrics = train_towers(events, items, vectors, TowerConfig(epochs=2))  # doctest: +SKIP
     """
+    cfg = cfg or TowerConfig()
+    dev = torch.device(device or "cpu")
     with deterministic_torch():
-        return _train(events, items, text_vectors, cfg or TowerConfig(), seed, torch.device(device or "cpu"))
+        if cfg.ensemble == 1:
+            return _train(events, items, text_vectors, cfg, seed, dev)
+        # Each member early-stops on its own validation run; seeds seed, seed + 1, ...
+        fitted = [_train(events, items, text_vectors, cfg.member(), seed + j, dev) for j in range(cfg.ensemble)]
+    members, runs = zip(*fitted)
+    metrics = {
+        **runs[0],
+        "members": [{k: v for k, v in m.items() if not isinstance(v, (list, dict))} for m in runs],
+        "fit_s": sum(m["fit_s"] for m in runs),
+    }
+    return TowerEnsemble(cfg, members), metrics
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from ranking.train_towers import (
     rank_with_towers,
     train_towers,
 )
-from ranking.two_tower import TowerConfig, TwoTowerModel
+from ranking.two_tower import ENSEMBLE_FILE, TowerConfig, TowerEnsemble, TwoTowerModel, load_towers
 
 N_CLUSTERS, PER_CLUSTER, TEXT_DIM = 4, 15, 8
 TINY = dict(
@@ -36,6 +36,7 @@ TINY = dict(
     lr=1e-2,
     validation="none",
     epochs=4,
+    ensemble=1,  # these tests are about one tower; the ensemble's own tests set ensemble=2
 )
 
 
@@ -371,3 +372,80 @@ def test_views_are_extra_training_targets(catalog: tuple[list[dict], np.ndarray]
 def test_extra_target_types_are_checked(types: list[str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         tiny(extra_target_types=types)
+
+
+@pytest.fixture(scope="module")
+def ensemble(events: list[dict], catalog: tuple[list[dict], np.ndarray]) -> TowerEnsemble:
+    items, text = catalog
+    model = train_towers(events, items, text, tiny(ensemble=2), seed=0)[0]
+    assert isinstance(model, TowerEnsemble)
+    return model
+
+
+def test_ensemble_members_are_the_seeds_towers_and_scores_are_their_mean_cosine(
+    events: list[dict], catalog: tuple[list[dict], np.ndarray], ensemble: TowerEnsemble
+) -> None:
+    items, text = catalog
+    first, second = ensemble.members
+    # Member j is the one tower of dim 16 / 2 that seed j trains.
+    alone = train_towers(events, items, text, tiny(dim=8), seed=1)[0]
+    np.testing.assert_array_equal(second.encode_items(items, text), alone.encode_items(items, text))
+    vectors = ensemble.encode_items(items, text)
+    assert vectors.shape == (len(items), 16)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    a, b = first.encode_items(items, text), second.encode_items(items, text)
+    np.testing.assert_allclose(vectors @ vectors[0], ((a @ a[0]) + (b @ b[0])) / 2, atol=1e-5)
+    # The user vector is built from the stored ensemble vectors: each member reads its own slice.
+    args = (np.array([2.0, 1.0, -2.0]), np.array([0.0, 1.0, 2.0]))
+    user = ensemble.encode_user(vectors[:3], *args)
+    expected = np.concatenate([first.encode_user(a[:3], *args), second.encode_user(b[:3], *args)]) / np.sqrt(2)
+    np.testing.assert_allclose(user, expected, atol=1e-5)
+    assert abs(float(np.linalg.norm(user)) - 1.0) < 1e-5
+    assert ensemble.encode_user(np.zeros((0, 16)), np.zeros(0), np.zeros(0)).shape == (16,)  # cold start
+    with pytest.raises(ValueError, match=r"history_vectors must be \(3, 16\)"):
+        ensemble.encode_user(a[:3], *args)  # a member's 8-d vectors are not what ES stores
+
+
+def test_ensemble_ranks_offline_and_beats_popularity(
+    events: list[dict], catalog: tuple[list[dict], np.ndarray]
+) -> None:
+    items, text = catalog
+    train, holdout = temporal_split(events, n_holdout=2)
+    cfg = tiny(ensemble=2, epochs=15, validation="per_user", valid_holdout=2, eval_k=10)
+    model, metrics = train_towers(train, items, text, cfg, seed=0)
+    assert [m["best_epoch"] >= 1 for m in metrics["members"]] == [True, True]  # each member early-stopped
+    assert metrics["fit_s"] == pytest.approx(sum(m["fit_s"] for m in metrics["members"]))
+    histories = user_histories(train, users=set(holdout))
+    seen = {u: {i for i, _, _ in rows} for u, rows in histories.items()}
+    ranked = rank_with_towers(model, items, text, histories, seen, 10)
+    popularity = Popularity().fit(train)
+    pop_ranked = {u: [i for i, _ in popularity.recommend([], 10, seen[u])] for u in holdout}
+    towers, pop = mean_recall_at_k(ranked, holdout, 10), mean_recall_at_k(pop_ranked, holdout, 10)
+    assert towers > 0.6 and towers > pop + 0.2
+
+
+def test_ensemble_save_load_round_trip_and_old_single_towers_still_load(
+    trained: TwoTowerModel, ensemble: TowerEnsemble, catalog: tuple[list[dict], np.ndarray], tmp_path: Path
+) -> None:
+    items, text = catalog
+    ensemble.save(tmp_path / "ens")
+    loaded = load_towers(tmp_path / "ens")
+    assert isinstance(loaded, TowerEnsemble) and loaded.cfg == ensemble.cfg
+    vectors = ensemble.encode_items(items, text)
+    np.testing.assert_array_equal(loaded.encode_items(items, text), vectors)
+    args = (vectors[:4], np.array([2.0, 1.0, -2.0, 0.25]), np.arange(4.0))
+    np.testing.assert_array_equal(loaded.encode_user(*args), ensemble.encode_user(*args))
+    trained.save(tmp_path / "one")  # a version saved before ensembles existed: one tower, no ENSEMBLE_FILE
+    assert isinstance(load_towers(tmp_path / "one"), TwoTowerModel)
+    (tmp_path / "ens" / ENSEMBLE_FILE).write_text("{not json")
+    with pytest.raises(ModelLoadError, match="tower ensemble config") as info:
+        load_towers(tmp_path / "ens")
+    assert info.value.path.endswith(ENSEMBLE_FILE)
+
+
+def test_ensemble_must_divide_dim_and_members_must_fit(trained: TwoTowerModel) -> None:
+    with pytest.raises(ValueError, match=r"ensemble \(3\) must divide dim \(16\)"):
+        tiny(ensemble=3)
+    assert tiny(ensemble=4).member().dim == 4 and tiny(ensemble=4).member().ensemble == 1
+    with pytest.raises(ValueError, match="members must be 2 towers of dim 8"):
+        TowerEnsemble(tiny(ensemble=2), [trained, trained])  # 16-d towers
