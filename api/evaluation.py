@@ -26,8 +26,10 @@ the ranker would learn to trust them too much), profiles and CF neighbours from 
 it. Each cut user's feed is replayed through the serving FeedRetriever at their last event before
 the cut, and its candidates are labelled with what the user went on to like up to the next cut;
 then the engine moves on to the next cut and replays again. The ranker's number of trees is chosen
-by 5-fold cross-validation over the replayed users (`cross_validated_ranker`); with `tune_ranker`,
-a seeded 20% of them is the validation split that chooses its hyper-parameters. Only then is the
+forward in time: fitted on the older cuts' feeds, validated on the newest cut's
+(`forward_validated_ranker`), then refitted on all; with a single cut, by 5-fold cross-validation
+over its users (`cross_validated_ranker`); with `tune_ranker`, a seeded 20% of them is the
+validation split that chooses its hyper-parameters. Only then is the
 engine moved on to the state as of all of train (popularity and counters, the train tower's
 vectors, the remaining events applied to the profiles: profile updates do not depend on the order
 events arrive in, so this equals building them from train at once) and the test feeds requested.
@@ -56,7 +58,7 @@ from typing import Any
 import numpy as np
 from elasticsearch import Elasticsearch
 
-from api.search_eval import default_grid, feature_importance, train_ranker, tune_ranker
+from api.search_eval import default_grid, feature_importance, forward_validated_ranker, train_ranker, tune_ranker
 from api.settings import Settings
 from indexer.embedding import TextEncoder
 from indexer.errors import RowValidationError
@@ -108,7 +110,7 @@ LIST_K = 10  # the page that diversity and coverage judge
 SWEEP_LAMBDAS: tuple[float, ...] = (1.0, 0.9, 0.8, 0.7, 0.5, 0.3)
 VALIDATION_SHARE = 0.2  # cut users held out of ranker training for tuning (--tune-ranker)
 RANKER_CUTS = 2  # nested cuts of train the feed ranker is replayed at (see train_feed_ranker)
-CV_FOLDS = 5  # the feed ranker's trees are chosen by cross-validation over the cut users (see cross_validated_ranker)
+CV_FOLDS = 5  # with one cut only, the feed ranker's trees are chosen by cross-validation over its users
 NO_RULES = {
     "max_per_category": None,
     "max_per_brand": None,
@@ -411,6 +413,8 @@ def train_feed_ranker(
     trials: list[dict[str, Any]] = []
     if tune:
         ranker, info, trials = tune_ranker(data, default_grid(settings.ranker), validation=VALIDATION_SHARE, seed=seed)
+    elif len(replays) >= 2 and len(replays[-1]) and sum(len(r) for r in replays[:-1]):
+        ranker, info = forward_validated_ranker(ReplaySet.concat(replays[:-1]), replays[-1], settings.ranker)
     else:
         ranker, info = train_ranker(data, settings.ranker, seed=seed, folds=CV_FOLDS)
     timings["fit_s"] = time.perf_counter() - started
@@ -655,7 +659,11 @@ def describe_ranker(report: Mapping[str, Any]) -> str:
     key = f"validation_ndcg@{EVAL_AT}"
     text += f"; {info['trees']} trees on {info['train_users']} users"
     if key in info:
-        held = f"{info['cv_folds']}-fold cross-validation" if "cv_folds" in info else "validation"
+        held = (
+            f"{info['cv_folds']}-fold cross-validation"
+            if "cv_folds" in info
+            else f"{info.get('validation', 'held-out')} validation"
+        )
         text += (
             f", {held} NDCG@10 {info[key]:.4f} on {info['validation_users']} feeds "
             f"(retrieval order {info[key + '_retrieval_order']:.4f})"

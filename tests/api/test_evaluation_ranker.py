@@ -316,13 +316,14 @@ def test_eval_scores_ranker_and_mmr_rows_and_cleans_up(
     assert methods[HYBRID]["recall@20"] > methods["Popularity"]["recall@20"]
 
     ranker = report["ranker"]
-    # Two nested cuts, each replaying every user's feed; one ranker on both, cross-validated.
+    # Two nested cuts, each replaying every user's feed; trees chosen on the newer cut, fit on both.
     assert ranker["cuts"] == 2 and ranker["cut_users"] == 2 * N_USERS
-    per_cut = ranker["replay_per_cut"]
+    per_cut = ranker["replay_per_cut"]  # newest first
     assert [c["groups"] for c in per_cut] == [N_USERS, N_USERS]
     assert ranker["replay"]["groups_kept"] == sum(c["groups_kept"] for c in per_cut) >= 40
-    assert ranker["trees"] >= 1 and ranker["cv_folds"] == 5
-    assert ranker["train_users"] == ranker["validation_users"] == ranker["replay"]["groups_kept"]
+    assert ranker["trees"] >= 1 and ranker["validation"] == "newer cut" and "cv_folds" not in ranker
+    assert ranker["train_users"] == ranker["replay"]["groups_kept"]
+    assert ranker["validation_users"] == per_cut[0]["groups_kept"]
     assert len(report["mmr_sweep"]) == 4 + len(SWEEPS) * 2
     assert {"ranker_towers_fit_s", "ranker_replay_s", "ranker_fit_s", "test_feeds_s"} <= set(report["timings"])
     assert not es.indices.get(index=f"{names.prefix}*", expand_wildcards="all")  # throw-away indices deleted

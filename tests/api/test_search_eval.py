@@ -22,6 +22,7 @@ from api.search_eval import (
     default_grid,
     evaluate_search,
     format_search_table,
+    forward_validated_ranker,
     replay_ndcg,
     retrieval_scores,
     score_runs,
@@ -33,6 +34,7 @@ from indexer.embedding import TextEncoder
 from indexer.mappings import IndexNames
 from ranking.candidate import Candidate
 from ranking.config import RankerConfig
+from ranking.ranker import LightGBMRanker
 from ranking.replay import replay_search_events
 from ranking.stages import Query
 from tests.beir_tiny import write_tiny_beir
@@ -180,6 +182,23 @@ def test_cross_validated_ranker_holds_out_every_search_once_and_refits_on_all() 
     )
     with pytest.raises(ValueError, match="k <= users"):
         train_ranker(runs.train.subset([0, 1, 2]), fast, folds=5)
+
+
+def test_forward_validated_ranker_chooses_trees_on_the_newer_set_and_refits_on_both() -> None:
+    runs = _fake_runs()
+    fast = RankerConfig(n_estimators=40, learning_rate=0.2, num_leaves=4, min_data_in_leaf=5, early_stopping_rounds=10)
+    older, newer = runs.train.subset(list(range(20))), runs.train.subset(list(range(20, 30)))
+    ranker, info = forward_validated_ranker(older, newer, fast)
+    probe = LightGBMRanker(fast.model_copy(update={"early_stopping_rounds": 0}))
+    probe.fit(older.X, older.y, older.group, newer.X, newer.y, newer.group)
+    assert info["trees"] == int(np.argmax(probe.validation_curve)) + 1  # the newer set's peak
+    assert ranker.booster is not None and ranker.booster.num_trees() == info["trees"]
+    assert info["train_queries"] == 30 and info["validation_queries"] == 10
+    assert info["validation_ndcg@10_retrieval_order"] == replay_ndcg(newer, retrieval_scores(newer))
+    assert info["validation_ndcg@10"] > info["validation_ndcg@10_retrieval_order"] + 0.3
+    assert score_runs(runs, ranker)[RANKER]["ndcg@10"] > score_runs(runs, ranker)[HYBRID]["ndcg@10"] + 0.3
+    with pytest.raises(ValueError, match="both cuts, got 20 older and 0 newer"):
+        forward_validated_ranker(older, runs.train.subset([]), fast)
 
 
 def test_single_clause_baselines_reorder_the_hybrid_candidates() -> None:
