@@ -35,7 +35,7 @@ def evaluate(
         bool,
         typer.Option(
             help="Choose the ranker's hyper-parameters on a 20% validation share of its users (49 fits) "
-            "instead of cross-validating its trees."
+            "instead of choosing its trees on the newer cut."
         ),
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
