@@ -300,6 +300,13 @@ def train_ranker(
     return ranker, info
 
 
+def _refit_at_peak(data: ReplaySet, full_curve: RankerConfig, curve: np.ndarray) -> tuple[int, LightGBMRanker]:
+    """The tree count at the validation curve's first peak (fewer trees on a tie), and a ranker of
+    that many trees fitted on all of `data`: the last step of both ways of choosing trees."""
+    trees = int(np.argmax(curve)) + 1
+    return trees, LightGBMRanker(full_curve.model_copy(update={"n_estimators": trees})).fit(data.X, data.y, data.group)
+
+
 def cross_validated_ranker(
     train: ReplaySet, cfg: RankerConfig | None = None, *, folds: int = 5, seed: int = 0
 ) -> tuple[LightGBMRanker, dict[str, Any]]:
@@ -327,13 +334,12 @@ def cross_validated_ranker(
     fitted = [LightGBMRanker(full_curve).fit(a.X, a.y, a.group, b.X, b.y, b.group) for a, b in splits]
     weights = np.array([len(b) for _, b in splits], dtype=np.float64)
     curve = np.average(np.array([f.validation_curve for f in fitted]), axis=0, weights=weights)
-    trees = int(np.argmax(curve)) + 1  # the first peak: fewer trees on a tie
+    trees, final = _refit_at_peak(train, full_curve, curve)
     held_ndcg, retrieval_ndcg = 0.0, 0.0
     for ranker, (_, held) in zip(fitted, splits):
         ranker.best_iteration = trees
         held_ndcg += replay_ndcg(held, ranker.predict(held.X)) * len(held)
         retrieval_ndcg += replay_ndcg(held, retrieval_scores(held)) * len(held)
-    final = LightGBMRanker(full_curve.model_copy(update={"n_estimators": trees})).fit(train.X, train.y, train.group)
     info: dict[str, Any] = {
         "train_queries": len(train),
         "cv_folds": folds,
@@ -372,10 +378,9 @@ def forward_validated_ranker(
     cfg = cfg or RankerConfig()
     full_curve = cfg.model_copy(update={"early_stopping_rounds": 0})
     probe = LightGBMRanker(full_curve).fit(older.X, older.y, older.group, newer.X, newer.y, newer.group)
-    trees = int(np.argmax(probe.validation_curve)) + 1  # the first peak: fewer trees on a tie
-    probe.best_iteration = trees
     both = ReplaySet.concat([older, newer])
-    final = LightGBMRanker(full_curve.model_copy(update={"n_estimators": trees})).fit(both.X, both.y, both.group)
+    trees, final = _refit_at_peak(both, full_curve, np.asarray(probe.validation_curve))
+    probe.best_iteration = trees
     info: dict[str, Any] = {
         "train_queries": len(both),
         "validation_queries": len(newer),

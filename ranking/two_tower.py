@@ -566,13 +566,13 @@ class TowerEnsemble:
     """
 
     def __init__(self, cfg: TowerConfig, members: Sequence[TwoTowerModel]) -> None:
-        if len(members) != cfg.ensemble or any(m.cfg.dim != cfg.dim // cfg.ensemble for m in members):
-            raise ValueError(
-                f"members must be {cfg.ensemble} towers of dim {cfg.dim // cfg.ensemble}, got "
-                f"{[m.cfg.dim for m in members]}"
-            )
+        width = cfg.member().dim
+        if len(members) != cfg.ensemble or any(m.cfg.dim != width for m in members):
+            got = [m.cfg.dim for m in members]
+            raise ValueError(f"members must be {cfg.ensemble} towers of dim {width}, got {got}")
         self.cfg = cfg
         self.members = list(members)
+        self._width = width
         self._scale = 1.0 / math.sqrt(len(members))
 
     def encode_items(
@@ -592,7 +592,7 @@ class TowerEnsemble:
         m = len(weights)
         if history_vectors.shape != (m, self.cfg.dim):
             raise ValueError(f"history_vectors must be ({m}, {self.cfg.dim}); got {history_vectors.shape}")
-        width = self.cfg.dim // len(self.members)
+        width = self._width
         parts = [
             member.encode_user(history_vectors[:, j * width : (j + 1) * width] / self._scale, weights, ages_days)
             for j, member in enumerate(self.members)
