@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
 
 TOWER_TEMPERATURE = 0.12  # the towers' default softmax temperature (TowerConfig.temperature)
 KNN_SCORE_TO_LOGIT = 2.0  # ES scores a dot_product kNN hit (1 + cos) / 2: x 2 / temperature = cos / temperature + c
@@ -76,6 +78,14 @@ class RetrievalConfig(BaseModel):
     )
 
 
+MONOTONE_RETRIEVAL: dict[str, Literal[-1, 1]] = {
+    "retrieval_rank": -1,
+    "retrieval_score": 1,
+    "knn_user": 1,
+    "two_tower_dot": 1,
+}
+
+
 class RankerConfig(BaseModel):
     """The LightGBM learning-to-rank stage (ranking/ranker.py) and how it is trained."""
 
@@ -110,6 +120,14 @@ class RankerConfig(BaseModel):
         "Default 0.25 (of 0 / 0.1 / 0.25 / 0.5 / 1 on the MovieLens feed replay's validation users; without it the "
         "first trees alone order the candidates, in coarse blocks, and the feed ranker lost to retrieval order).",
     )
+    monotone: dict[str, Literal[-1, 1]] = Field(
+        default_factory=dict,
+        description="Feature name -> 1 (the score may only rise with it) or -1 (only fall): LightGBM monotone "
+        "constraints, 'advanced' method. MONOTONE_RETRIEVAL (retrieval_rank -1; retrieval_score, knn_user, "
+        "two_tower_dot 1) lets trees reorder candidates only through the other features, never by inverting the "
+        "retrieval model on a few hundred noisy groups; on the MovieLens feed replay it tied the default on "
+        "validation, so it is not the default yet. Names must be ranking.features.FEATURE_NAMES. Default {} (off).",
+    )
     seed: int = Field(0, description="Seed for every LightGBM random choice (training is deterministic). Default 0.")
     num_threads: int = Field(
         1,
@@ -120,6 +138,16 @@ class RankerConfig(BaseModel):
     predict_num_threads: int = Field(
         1, ge=1, description="Serving threads; one is fastest for a single request's ~200 rows. Default 1."
     )
+
+    @field_validator("monotone")
+    @classmethod
+    def _known_features(cls, value: dict[str, int]) -> dict[str, int]:
+        from ranking.features import FEATURE_NAMES  # lazily: features imports the stages, which import this
+
+        unknown = sorted(set(value) - set(FEATURE_NAMES))
+        if unknown:
+            raise ValueError(f"monotone names unknown features {unknown}; features are {list(FEATURE_NAMES)}")
+        return value
 
 
 class RerankConfig(BaseModel):

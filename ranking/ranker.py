@@ -159,7 +159,16 @@ class LightGBMRanker:
             "force_row_wise": True,  # with deterministic: the same data and seed give the same trees
             "num_threads": cfg.num_threads,
             "verbosity": -1,
+            **self._monotone(),
         }
+
+    def _monotone(self) -> dict[str, Any]:
+        """LightGBM's monotone_constraints for cfg.monotone, by this model's feature order; names the
+        model does not have (a model with its own feature list) are left out, and none means no entry."""
+        signs = [int(self.cfg.monotone.get(name, 0)) for name in self.feature_names]
+        if not any(signs):
+            return {}
+        return {"monotone_constraints": signs, "monotone_constraints_method": "advanced"}
 
     def fit(
         self,

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ranking.candidate import Candidate
-from ranking.config import RankerConfig
+from ranking.config import MONOTONE_RETRIEVAL, RankerConfig
 from ranking.errors import FeatureMismatchError, ModelLoadError, NotFittedError
 from ranking.features import FEATURE_NAMES, feature_matrix
 from ranking.metrics import ndcg_at_k
@@ -320,3 +320,38 @@ def test_retrieval_prior_starts_boosting_from_retrieval_order(data: dict[str, li
     with_prior.save(tmp_path / "m")
     loaded = LightGBMRanker.load(tmp_path / "m")
     assert loaded.cfg.retrieval_prior == 1.0 and loaded.predict(Xt) == pytest.approx(with_prior.predict(Xt))
+
+
+def test_monotone_features_only_move_the_score_one_way(data: dict[str, list[Request]]) -> None:
+    """Relevance is planted in knn_user. Allowed to rise with it, the ranker learns it; made to
+    fall with it, it can never score a higher knn_user above a lower one (other features equal),
+    so it cannot use the signal. Each test row is swept over a grid of knn_user values."""
+    X, y, group = _stack(data["train"])
+    column = FEATURE_NAMES.index("knn_user")
+    grid = np.linspace(0.0, 1.2, 25)
+    rows = np.repeat(_stack(data["test"])[0][:40], len(grid), axis=0)
+    rows[:, column] = np.tile(grid, 40)
+    ndcg = {}
+    for sign in (1, -1):
+        cfg = FAST.model_copy(update={"monotone": {"knn_user": sign}, "early_stopping_rounds": 0})
+        ranker = LightGBMRanker(cfg, clock=lambda: NOW).fit(X, y, group)
+        assert ranker.params()["monotone_constraints"][column] == sign
+        steps = np.diff(ranker.predict(rows).reshape(40, len(grid)), axis=1)
+        assert (sign * steps >= -1e-12).all()
+        rankings = [[c.item_id for c in ranker.rank(QUERY, found)] for found, _ in data["test"]]
+        ndcg[sign] = _mean_ndcg(rankings, data["test"])
+    assert ndcg[1] > ndcg[-1] + 0.1
+
+
+def test_monotone_retrieval_names_the_retrieval_evidence_and_unknown_names_are_refused() -> None:
+    params = LightGBMRanker(RankerConfig(monotone=MONOTONE_RETRIEVAL)).params()
+    signs = dict(zip(FEATURE_NAMES, params["monotone_constraints"]))
+    assert {n: s for n, s in signs.items() if s} == {
+        "retrieval_rank": -1,
+        "retrieval_score": 1,
+        "knn_user": 1,
+        "two_tower_dot": 1,
+    }
+    assert "monotone_constraints" not in LightGBMRanker(RankerConfig()).params()  # off by default
+    with pytest.raises(ValueError, match=r"monotone names unknown features \['knn_usr'\]"):
+        RankerConfig(monotone={"knn_usr": 1})
