@@ -76,10 +76,12 @@ from ranking.feed_replay import (
     DEFAULT_DEPTH,
     FeedRequest,
     RequestClock,
+    cross_fitted_events,
     label_feeds,
     last_event_times,
     nested_cuts,
     request_feeds,
+    user_folds,
 )
 from ranking.item_stats import item_stats
 from ranking.metrics import category_coverage, intra_list_diversity, ndcg_at_k, paired_gain
@@ -110,6 +112,7 @@ LIST_K = 10  # the page that diversity and coverage judge
 SWEEP_LAMBDAS: tuple[float, ...] = (1.0, 0.9, 0.8, 0.7, 0.5, 0.3)
 VALIDATION_SHARE = 0.2  # cut users held out of ranker training for tuning (--tune-ranker)
 RANKER_CUTS = 2  # nested cuts of train the feed ranker is replayed at (see train_feed_ranker)
+REPLAY_FOLDS = 2  # user folds per cut, each replayed in a state trained without its users' futures
 CV_FOLDS = 5  # with one cut only, the feed ranker's trees are chosen by cross-validation over its users
 NO_RULES = {
     "max_per_category": None,
@@ -344,6 +347,7 @@ def train_feed_ranker(
     *,
     n_holdout: int = 5,
     cuts: int = RANKER_CUTS,
+    folds: int = REPLAY_FOLDS,
     depth: int = DEFAULT_DEPTH,
     seed: int = 0,
     tune: bool = False,
@@ -355,6 +359,11 @@ def train_feed_ranker(
     The cuts are replayed oldest first, so the engine only moves forward in time (see the module
     docstring). Why several: one cut gives one group per user, a few hundred, too few for the
     ranker to learn more than a few trees from.
+
+    With `folds` > 1 each cut's users are split into folds, and each fold is replayed in a state
+    (towers, CF, popularity, item counters) trained on `train` minus that fold's futures
+    (`cross_fitted_events`), so replayed scores come from models as well fed as the test's; the
+    profiles are always the cut's. With `folds` = 1 the state is the cut's `before`.
 
     The engine's indices are left in the newest cut's state: popularity and item vectors of that
     cut, profiles from the events before it (their ids are returned, so the caller applies only
@@ -372,34 +381,39 @@ def train_feed_ranker(
     replays: list[ReplaySet] = []
     for cut in reversed(nested):  # oldest first: events are only ever added to the engine
         started = time.perf_counter()
-        cut_items = with_train_popularity(items, cut.before, cfg)
-        set_item_state(es, target, cut_items, cut.before, settings)
-        model, _ = train_towers(cut.before, cut_items, text_vectors, tower_cfg, seed=seed)
-        timings["towers_fit_s"] += time.perf_counter() - started
-        started = time.perf_counter()
-        write_item_vectors(
-            es, target, cut_items, model.encode_items(cut_items, text_vectors), settings.indexer, progress=progress
-        )
         store_with_profiles(es, names, [e for e in cut.before if str(e["event_id"]) not in stored], settings)
         stored.update(str(e["event_id"]) for e in cut.before)
-        cf = _fit_cf(settings, cut.before)
-        timings["state_s"] += time.perf_counter() - started
-        started = time.perf_counter()
         _, seen = histories_and_seen(cut.before, cut.targets, cfg)
-        requests = request_feeds(
-            FeedRetriever(es, names.items, settings.retrieval),
-            _user_context(es, names, settings, Loaded("cut", model), cf and Loaded("cut", cf)),
-            cut.targets,
-            seen,
-            cut.now,
-            depth,
-            progress=progress,
-        )
+        timings["state_s"] += time.perf_counter() - started
+        requests: dict[Hashable, FeedRequest] = {}
+        for fold in user_folds(cut.targets, folds, seed) if folds > 1 else [list(cut.targets)]:
+            state_events = cross_fitted_events(train, cut, fold) if folds > 1 else cut.before
+            started = time.perf_counter()
+            cut_items = with_train_popularity(items, state_events, cfg)
+            set_item_state(es, target, cut_items, state_events, settings)
+            model, _ = train_towers(state_events, cut_items, text_vectors, tower_cfg, seed=seed)
+            timings["towers_fit_s"] += time.perf_counter() - started
+            started = time.perf_counter()
+            vectors = model.encode_items(cut_items, text_vectors)
+            write_item_vectors(es, target, cut_items, vectors, settings.indexer, progress=progress)
+            cf = _fit_cf(settings, state_events)
+            timings["state_s"] += time.perf_counter() - started
+            started = time.perf_counter()
+            requests |= request_feeds(
+                FeedRetriever(es, names.items, settings.retrieval),
+                _user_context(es, names, settings, Loaded("cut", model), cf and Loaded("cut", cf)),
+                fold,
+                seen,
+                cut.now,
+                depth,
+                progress=progress,
+            )
+            timings["replay_s"] += time.perf_counter() - started
         replays.append(label_feeds(requests, cut.after, cfg))
-        timings["replay_s"] += time.perf_counter() - started
     data = ReplaySet.concat(replays) if replays else label_feeds({}, {}, cfg)
     report: dict[str, Any] = {
         "cuts": len(nested),
+        "folds": folds,
         "cut_users": sum(len(cut.targets) for cut in nested),
         "cut_events_before": len(nested[0].before) if nested else 0,
         "replay": data.stats.as_dict(),
@@ -648,9 +662,11 @@ def describe_ranker(report: Mapping[str, Any]) -> str:
     info = report.get("ranker")
     if not info:
         return ""
-    replay = info["replay"]
+    replay, folds = info["replay"], info.get("folds", 1)
+    folded = f" ({folds} user folds each, in states without their futures)" if folds > 1 else ""
     text = (
-        f"Ranker: replayed {replay['groups']} feeds at {info.get('cuts', 1)} cuts of train, depth {replay['depth']}, "
+        f"Ranker: replayed {replay['groups']} feeds at {info.get('cuts', 1)} cuts of train{folded}, "
+        f"depth {replay['depth']}, "
         f"{replay['positives_retrieved']} of {replay['positives']} later positives retrieved, "
         f"{replay['groups_kept']} feeds kept"
     )

@@ -3,8 +3,10 @@
 Imported interaction logs (ratings, purchases, likes) say what users did, not what they were
 shown. They still train the feed ranker. Cut each user's history in time (`cut_feed_history`:
 their last `n_holdout` positives and everything from that moment on are "after the cut"), build
-the serving state from the events before the cut only (profiles, item vectors, CF neighbours:
-the caller's job, it owns the engine), and request each user's feed through the serving
+the serving state without what the replayed users did after it (profiles from the events before
+the cut; item vectors, CF neighbours and popularity from those too, or, cross-fitted, from every
+event but one fold of users' futures: `user_folds`, `cross_fitted_events`; building it is the
+caller's job, it owns the engine), and request each user's feed through the serving
 FeedRetriever (`request_feeds`): that rebuilds the candidate list the user would have been
 served just before the cut. Its rows come from `ranking.features.feature_matrix`, the call
 `LightGBMRanker.rank` makes at serving time, on the candidates in retrieval order; each candidate
@@ -185,6 +187,47 @@ def nested_cuts(
             break
         out.append(cut)
     return out
+
+
+def user_folds(user_ids: Iterable[Hashable], folds: int, seed: int = 0) -> list[list[Hashable]]:
+    """Split users into `folds` disjoint, near-equal, seeded folds (each in sorted order).
+
+    Raises:
+        ValueError: if folds < 1.
+
+    Example:
+        >>> [len(f) for f in user_folds(range(7), 2)]
+        [4, 3]
+    """
+    if folds < 1:
+        raise ValueError(f"folds must be at least 1, got {folds}")
+    users = sorted(user_ids, key=str)
+    order = np.random.default_rng(seed).permutation(len(users))
+    return [sorted((users[i] for i in order[f::folds]), key=str) for f in range(folds)]
+
+
+def cross_fitted_events(events: Iterable[Event], cut: FeedCut, fold: Iterable[Hashable]) -> list[Event]:
+    """`events` minus what the `fold`'s users did after `cut`: the training data of the state
+    their feeds are replayed in.
+
+    Why. The test's serving state is trained on every event before the test cut; a cut's own
+    `before` lacks every user's latest positives, so a state built from it scores candidates
+    from a thinner model than the test's, and a ranker learns that model's score scale. Leaving
+    out only the replayed users' futures (the other users keep theirs, as at test time, where
+    everyone's history runs up to their own cut) keeps the labels unseen and the state as
+    close to the test's as the data allows. The price: one state per fold.
+
+    A fold user keeps their events up to `cut.now` (exactly their events in `cut.before`); users
+    outside the fold, and fold users the cut holds nothing out for, keep everything.
+
+    Example:
+        >>> ev = [{"user_id": u, "item_id": str(i), "type": "like", "timestamp": i} for u in "ab" for i in range(4)]
+        >>> cut = cut_feed_history(ev, n_holdout=2)
+        >>> [(e["user_id"], e["item_id"]) for e in cross_fitted_events(ev, cut, ["a"])]
+        [('a', '0'), ('a', '1'), ('b', '0'), ('b', '1'), ('b', '2'), ('b', '3')]
+    """
+    fold_now = {u: cut.now[u] for u in fold if u in cut.now}
+    return [e for e in events if e["user_id"] not in fold_now or event_timestamp(e) <= fold_now[e["user_id"]]]
 
 
 def request_feeds(

@@ -21,6 +21,7 @@ from api.evaluation import (
     SWEEPS,
     TWO_TOWER,
     ListScorer,
+    describe_ranker,
     evaluate_all,
     format_sweep,
     format_table,
@@ -36,12 +37,14 @@ from ranking.config import RankerConfig, RerankConfig
 from ranking.features import FEATURE_NAMES, feature_matrix
 from ranking.feed_replay import (
     FeedRequest,
+    cross_fitted_events,
     cut_feed_history,
     feature_rows,
     label_feeds,
     last_event_times,
     nested_cuts,
     request_feeds,
+    user_folds,
 )
 from ranking.ranker import LightGBMRanker
 from ranking.stages import Personal, Query
@@ -82,6 +85,31 @@ def test_nested_cuts_label_each_cut_with_the_positives_up_to_the_next() -> None:
     assert older.now == {"u": 2.0} and newest.now == {"u": 5.0, "v": 2.0}
     assert {e["item_id"] for e in older.before} == {"i0", "i1", "i2", "j0", "j1", "j2"}
     assert nested_cuts(events, n_holdout=3, cuts=1) == [newest]
+
+
+def test_user_folds_split_users_once_each_by_seed() -> None:
+    users = [f"u{n}" for n in range(11)]
+    folds = user_folds(users, 3, seed=1)
+    assert sorted(len(f) for f in folds) == [3, 4, 4]
+    assert sorted(u for f in folds for u in f) == sorted(users)  # disjoint and complete
+    assert user_folds(reversed(users), 3, seed=1) == folds  # the input order does not matter
+    assert user_folds(users, 3, seed=2) != folds
+    assert user_folds(users, 1) == [sorted(users)]
+    with pytest.raises(ValueError, match="folds must be at least 1"):
+        user_folds(users, 0)
+
+
+def test_cross_fitted_state_drops_only_the_folds_futures() -> None:
+    events = [_rating(u, f"{u}{n}", 5.0, n) for u in "abc" for n in range(6)]
+    events.append(_rating("d", "d0", 5.0, 9))  # too short to be cut: keeps everything in any fold
+    cut = cut_feed_history(events, n_holdout=2)
+    kept = cross_fitted_events(events, cut, ["a", "d"])
+    by_user = {u: [e["item_id"] for e in kept if e["user_id"] == u] for u in "abcd"}
+    assert by_user["a"] == [e["item_id"] for e in cut.before if e["user_id"] == "a"] == ["a0", "a1", "a2", "a3"]
+    assert by_user["b"] == [f"b{n}" for n in range(6)]  # others keep their futures, as in the test's state
+    assert by_user["d"] == ["d0"]
+    assert not set(by_user["a"]) & cut.targets["a"]  # the labels stay unseen
+    assert cross_fitted_events(events, cut, []) == events
 
 
 def test_last_event_times_accepts_stored_timestamps() -> None:
@@ -316,8 +344,9 @@ def test_eval_scores_ranker_and_mmr_rows_and_cleans_up(
     assert methods[HYBRID]["recall@20"] > methods["Popularity"]["recall@20"]
 
     ranker = report["ranker"]
-    # Two nested cuts, each replaying every user's feed; trees chosen on the newer cut, fit on both.
-    assert ranker["cuts"] == 2 and ranker["cut_users"] == 2 * N_USERS
+    # Two nested cuts, each replaying every user's feed once (in one of two cross-fitted states);
+    # trees chosen on the newer cut, fit on both.
+    assert ranker["cuts"] == 2 and ranker["folds"] == 2 and ranker["cut_users"] == 2 * N_USERS
     per_cut = ranker["replay_per_cut"]  # newest first
     assert [c["groups"] for c in per_cut] == [N_USERS, N_USERS]
     assert ranker["replay"]["groups_kept"] == sum(c["groups_kept"] for c in per_cut) >= 40
@@ -326,6 +355,7 @@ def test_eval_scores_ranker_and_mmr_rows_and_cleans_up(
     assert ranker["validation_users"] == per_cut[0]["groups_kept"]
     assert len(report["mmr_sweep"]) == 4 + len(SWEEPS) * 2
     assert {"ranker_towers_fit_s", "ranker_replay_s", "ranker_fit_s", "test_feeds_s"} <= set(report["timings"])
+    assert "(2 user folds each, in states without their futures)" in describe_ranker(report)
     assert not es.indices.get(index=f"{names.prefix}*", expand_wildcards="all")  # throw-away indices deleted
 
     paths = save_report(report, tmp_path / "out", ks)
