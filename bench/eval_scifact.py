@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.runs_cache.write_bytes(pickle.dumps(runs))
     collected = time.perf_counter() - started
 
-    report = evaluate_runs(runs, validation=args.validation, tune=args.tune, seed=args.seed)
+    report = evaluate_runs(runs, ranker_cfg=settings.ranker, validation=args.validation, tune=args.tune, seed=args.seed)
     json_path, md_path = save_search_report(report, args.out / runs.dataset)
     print(format_search_table(report))
     print()
