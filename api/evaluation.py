@@ -18,12 +18,16 @@ The feed rows, on the held-out users:
 
 The ranker never sees the test targets, nor a model that did. It is trained on earlier cuts carved
 out of the TRAINING events only (`ranking.feed_replay.nested_cuts`: each user's last `n_holdout`
-positives of train, and the `n_holdout` before those). The engine is first brought to the state as
-of the oldest cut: popularity and the item counters (clicks, positives per day: the ranker's
-trend) counted before it, item vectors from a two-tower trained before it (a tower trained on all
+positives of train, and the `n_holdout` before those). Each cut's users are split into two folds
+(`REPLAY_FOLDS`), and each fold is replayed in a state built without its users' futures
+(`ranking.feed_replay.cross_fitted_events`): popularity and the item counters (clicks, positive and
+negative totals, positives per day: the ranker's trend), item vectors from a two-tower and CF
+neighbours, all from train minus what the fold's users did after the cut (a tower trained on all
 of train has seen the cut's targets as positives, so its kNN scores there would be inflated, and
-the ranker would learn to trust them too much), profiles and CF neighbours from the events before
-it. Each cut user's feed is replayed through the serving FeedRetriever at their last event before
+the ranker would learn to trust them too much; one trained on the cut's events alone is thinner
+than the test's, which has every other user's latest events, and the ranker learned to correct a
+weakness the test state does not have). Profiles come from the events before the cut, oldest cut
+first. Each cut user's feed is replayed through the serving FeedRetriever at their last event before
 the cut, and its candidates are labelled with what the user went on to like up to the next cut;
 then the engine moves on to the next cut and replays again. The ranker's number of trees is chosen
 forward in time: fitted on the older cuts' feeds, validated on the newest cut's
@@ -365,8 +369,8 @@ def train_feed_ranker(
     (`cross_fitted_events`), so replayed scores come from models as well fed as the test's; the
     profiles are always the cut's. With `folds` = 1 the state is the cut's `before`.
 
-    The engine's indices are left in the newest cut's state: popularity and item vectors of that
-    cut, profiles from the events before it (their ids are returned, so the caller applies only
+    The engine's indices are left in the newest cut's state: popularity and item vectors of its last
+    fold, profiles from the events before it (their ids are returned, so the caller applies only
     the rest).
 
     Returns:
