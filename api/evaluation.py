@@ -20,10 +20,10 @@ The ranker never sees the test targets, nor a model that did. It is trained on e
 out of the TRAINING events only (`ranking.feed_replay.nested_cuts`: each user's last `n_holdout`
 positives of train, and the `n_holdout` before those). Each cut's users are split into two folds
 (`REPLAY_FOLDS`), and each fold is replayed in a state built without its users' futures
-(`ranking.feed_replay.cross_fitted_events`): popularity and the item counters (clicks, positive and
-negative totals, positives per day: the ranker's trend), item vectors from a two-tower and CF
-neighbours, all from train minus what the fold's users did after the cut (a tower trained on all
-of train has seen the cut's targets as positives, so its kNN scores there would be inflated, and
+(`ranking.feed_replay.cross_fitted_events`): popularity and the item counters (clicks, positives
+per day: the ranker's trend), item vectors from a two-tower and CF neighbours, all from train
+minus what the fold's users did after the cut (a tower trained on all of train has seen the
+cut's targets as positives, so its kNN scores there would be inflated, and
 the ranker would learn to trust them too much; one trained on the cut's events alone is thinner
 than the test's, which has every other user's latest events, and the ranker learned to correct a
 weakness the test state does not have). Profiles come from the events before the cut, oldest cut
