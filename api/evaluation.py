@@ -23,12 +23,12 @@ positives of train, and the `n_holdout` before those). Each cut's users are spli
 (`ranking.feed_replay.cross_fitted_events`): popularity and the item counters (clicks, positives
 per day: the ranker's trend), item vectors from a two-tower and CF neighbours, all from train
 minus what the fold's users did after the cut (a tower trained on all of train has seen the
-cut's targets as positives, so its kNN scores there would be inflated, and
-the ranker would learn to trust them too much; one trained on the cut's events alone is thinner
-than the test's, which has every other user's latest events, and the ranker learned to correct a
-weakness the test state does not have). Profiles come from the events before the cut, oldest cut
-first. Each cut user's feed is replayed through the serving FeedRetriever at their last event before
-the cut, and its candidates are labelled with what the user went on to like up to the next cut;
+cut's targets as positives, so its kNN scores there would be inflated, and the ranker would learn
+to trust them too much; one trained on the cut's events alone is thinner than the test's, which
+has every other user's latest events, and the ranker learned to correct a weakness the test state
+does not have). Profiles come from the events before the cut, oldest cut first. Each cut user's
+feed is replayed through the serving FeedRetriever at their last event before the cut, and its
+candidates are labelled with what the user went on to like up to the next cut;
 then the engine moves on to the next cut and replays again. The ranker's number of trees is chosen
 forward in time: fitted on the older cuts' feeds, validated on the newest cut's
 (`forward_validated_ranker`), then refitted on all; with a single cut, by 5-fold cross-validation

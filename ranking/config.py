@@ -125,8 +125,9 @@ class RankerConfig(BaseModel):
         description="Feature name -> 1 (the score may only rise with it) or -1 (only fall): LightGBM monotone "
         "constraints, 'advanced' method. MONOTONE_RETRIEVAL (retrieval_rank -1; retrieval_score, knn_user, "
         "two_tower_dot 1) lets trees reorder candidates only through the other features, never by inverting the "
-        "retrieval model on a few hundred noisy groups; on the MovieLens feed replay it tied the default on "
-        "validation, so it is not the default yet. Names must be ranking.features.FEATURE_NAMES. Default {} (off).",
+        "retrieval model on a few hundred noisy groups; on validation it tied the default on the MovieLens feed "
+        "replay and lost on SciFact, so it is not the default. Names must be ranking.features.FEATURE_NAMES. "
+        "Default {} (off).",
     )
     seed: int = Field(0, description="Seed for every LightGBM random choice (training is deterministic). Default 0.")
     num_threads: int = Field(
