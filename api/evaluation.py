@@ -677,7 +677,9 @@ def describe_ranker(report: Mapping[str, Any]) -> str:
     if "skipped" in info:
         return text + f"; not trained ({info['skipped']})."
     key = f"validation_ndcg@{EVAL_AT}"
-    text += f"; {info['trees']} trees on {info['train_users']} users"
+    bags = info.get("config", {}).get("bags", 1)
+    trees = f"{bags} bags of {info['trees']} trees" if bags > 1 else f"{info['trees']} trees"
+    text += f"; {trees} on {info['train_users']} users"
     if key in info:
         held = (
             f"{info['cv_folds']}-fold cross-validation"

@@ -496,10 +496,9 @@ def score_runs(
 
 def feature_importance(ranker: LightGBMRanker, top: int = 10) -> dict[str, float]:
     """The ranker's `top` features by total gain, largest first."""
-    booster = ranker.booster
-    if booster is None:
+    if ranker.booster is None:
         return {}
-    gains = booster.feature_importance(importance_type="gain", iteration=ranker.best_iteration)
+    gains = ranker.feature_importance()
     pairs = sorted(zip(ranker.feature_names, gains), key=lambda p: -p[1])[:top]
     return {name: round(float(gain), 3) for name, gain in pairs if gain > 0}
 

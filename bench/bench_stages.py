@@ -9,7 +9,7 @@ Target (DESIGN.md): features + LightGBM + MMR for 200 candidates <= 3 ms median 
 Prints figures, asserts nothing.
 
 Usage:
-    python bench/bench_stages.py [--candidates 200] [--k 20] [--repeats 2000] [--trees 300]
+    python bench/bench_stages.py [--candidates 200] [--k 20] [--repeats 2000] [--trees 300] [--bags 1]
 """
 
 from __future__ import annotations
@@ -74,13 +74,13 @@ def candidates(rng: np.random.Generator, n: int, vectors: bool, offset: int = 0)
     return found
 
 
-def train(rng: np.random.Generator, query: Query, trees: int) -> LightGBMRanker:
-    """A model with `trees` real trees: noisy labels and no early stopping."""
+def train(rng: np.random.Generator, query: Query, trees: int, bags: int) -> LightGBMRanker:
+    """A model of `bags` bags of `trees` real trees: noisy labels and no early stopping."""
     requests = [candidates(rng, 50, vectors=False, offset=1000 * r) for r in range(200)]
     X = np.vstack([feature_matrix(query, found, NOW) for found in requests])
     signal = X[:, 2] + 0.3 * X[:, 1] + rng.normal(0, 0.3, size=len(X))  # knn_user, knn_text, noise
     y = np.digitize(signal, np.quantile(signal, [0.5, 0.8, 0.95]))
-    cfg = RankerConfig(n_estimators=trees, early_stopping_rounds=0, learning_rate=0.05)
+    cfg = RankerConfig(n_estimators=trees, bags=bags, early_stopping_rounds=0, learning_rate=0.05)
     return LightGBMRanker(cfg, clock=lambda: NOW).fit(X, y, [50] * len(requests))
 
 
@@ -102,6 +102,7 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=2000)
     parser.add_argument("--trees", type=int, default=300)
+    parser.add_argument("--bags", type=int, default=RankerConfig().bags, help="Default: RankerConfig's.")
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -113,9 +114,9 @@ def main() -> None:
     )
     query = Query(text="trail running shoes", user_id="u1", personal=personal)
     started = time.perf_counter()
-    ranker = train(rng, query, args.trees)
-    trees = ranker.booster.num_trees() if ranker.booster is not None else 0
-    out(f"trained {trees} trees in {time.perf_counter() - started:.1f} s")
+    ranker = train(rng, query, args.trees, args.bags)
+    trees = sum(b.num_trees() for b in ranker.boosters)
+    out(f"trained {len(ranker.boosters)} bag(s), {trees} trees in all, in {time.perf_counter() - started:.1f} s")
     reranker = MMRReranker(RerankConfig(), clock=lambda: NOW)
 
     out(f"{args.candidates} candidates, k={args.k}, {args.repeats} repeats; milliseconds (median / p99)")

@@ -129,6 +129,15 @@ class RankerConfig(BaseModel):
         "replay and lost on SciFact, so it is not the default. Names must be ranking.features.FEATURE_NAMES. "
         "Default {} (off).",
     )
+    bags: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Boosted models averaged, each trained on a seeded bootstrap of the requests (bagging). A ranker "
+        "fitted on a few hundred requests is noisy: its validation curve peaks by chance, and its trees follow "
+        "a few users. The average of bags is steadier and keeps gaining for more trees. Costs bags x training "
+        "time and bags LightGBM calls per request. Default 1 (one model on all requests).",
+    )
     seed: int = Field(0, description="Seed for every LightGBM random choice (training is deterministic). Default 0.")
     num_threads: int = Field(
         1,

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 OBJECTIVES: tuple[str, ...] = ("lambdarank", "rank_xendcg")
 EVAL_AT = 10
-MODEL_FILE = "model.txt"
+MODEL_FILE = "model.txt"  # bag 0; bag k > 0 is model-k.txt (see `model_file`)
 MANIFEST_FILE = "manifest.json"
 MAX_LABEL = 30  # LightGBM's default label_gain (2^label - 1) covers labels 0..30
 
@@ -114,6 +114,50 @@ def _check_split(
     return X, y_raw.astype(np.int32), group_arr.astype(np.int64)
 
 
+def model_file(bag: int) -> str:
+    """The file of bag `bag` in a saved ranker: `model.txt` for the first (as before bagging), then `model-1.txt` ..."""
+    return MODEL_FILE if bag == 0 else f"model-{bag}.txt"
+
+
+def bootstrap_groups(group: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A bootstrap sample of whole requests: (row indices, sizes of the drawn requests, in draw order).
+
+    As many requests are drawn as there are, with replacement, so a request may appear twice and
+    about a third not at all; rows stay together and in order within each drawn request.
+
+    Example:
+        >>> rows, sizes = bootstrap_groups(np.array([2, 1]), np.random.default_rng(0))
+        >>> rows.tolist(), sizes.tolist()
+        ([2, 0, 1], [1, 2])
+    """
+    starts = np.concatenate([[0], np.cumsum(group)[:-1]])
+    drawn = rng.integers(0, len(group), size=len(group))
+    rows = np.concatenate([np.arange(starts[g], starts[g] + group[g]) for g in drawn])
+    return rows, group[drawn]
+
+
+def lightgbm_ndcg(scores: np.ndarray, y: np.ndarray, group: np.ndarray, k: int = EVAL_AT) -> float:
+    """Mean NDCG@k over requests as LightGBM's `ndcg` metric computes it: gain 2^grade - 1,
+    discount 1/log2(position + 2), and a request with no relevant row counts as 1.
+
+    Example:
+        >>> lightgbm_ndcg(np.array([0.0, 1.0, 5.0]), np.array([1, 0, 0]), np.array([1, 2]), k=10)
+        1.0
+    """
+    total, start = 0.0, 0
+    for size in group:
+        labels, s = y[start : start + size], scores[start : start + size]
+        start += size
+        discounts = 1.0 / np.log2(np.arange(min(k, size)) + 2.0)
+        ideal = float(np.sum((2.0 ** np.sort(labels)[::-1][:k] - 1.0) * discounts))
+        if ideal <= 0:
+            total += 1.0
+            continue
+        order = np.argsort(-s, kind="stable")[:k]
+        total += float(np.sum((2.0 ** labels[order] - 1.0) * discounts)) / ideal
+    return total / max(len(group), 1)
+
+
 class LightGBMRanker:
     """Re-scores candidates with a LightGBM lambdarank (or rank_xendcg) model.
 
@@ -138,7 +182,7 @@ class LightGBMRanker:
             raise ValueError(f"objective must be one of {list(OBJECTIVES)}, got {self.cfg.objective!r}")
         self.feature_names = tuple(feature_names)
         self.clock = clock
-        self.booster: lgb.Booster | None = None
+        self.boosters: list[lgb.Booster] = []  # one per bag (cfg.bags); predictions are their mean
         self.best_iteration = 0
         self.validation: dict[str, float] = {}
         self.validation_curve: list[float] = []  # validation NDCG@EVAL_AT after each tree
@@ -186,7 +230,9 @@ class LightGBMRanker:
             y: (rows,) graded labels 0..30 (see `graded_label`).
             group: rows per request, in order; sums to rows.
             X_valid, y_valid, group_valid: an optional validation split (all three or none);
-                training stops early when its NDCG@10 stops improving.
+                training stops early when its NDCG@10 stops improving. With cfg.bags > 1 each bag
+                trains on a bootstrap of the requests for all cfg.n_estimators rounds, and the
+                validation curve is the bags' mean score's; early stopping then keeps its peak.
 
         Returns:
             self, fitted.
@@ -199,41 +245,84 @@ class LightGBMRanker:
         given = [v is not None for v in (X_valid, y_valid, group_valid)]
         if any(given) and not all(given):
             raise ValueError("X_valid, y_valid and group_valid must be given together")
-        names = list(self.feature_names)
-        train = lgb.Dataset(
-            X, label=y, group=group_arr, init_score=self._prior(X), feature_name=names, free_raw_data=True
+        valid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        if all(given):
+            valid = _check_split(X_valid, y_valid, group_valid, n_features, suffix="_valid")
+        if self.cfg.bags == 1:
+            booster, curve = self._train(X, y, group_arr, valid, early_stopping=True)
+            self.boosters = [booster]
+            self.best_iteration = booster.best_iteration if booster.best_iteration > 0 else booster.current_iteration()
+        else:
+            rng = np.random.default_rng(self.cfg.seed)
+            self.boosters = []
+            for bag in range(self.cfg.bags):
+                rows, sizes = bootstrap_groups(group_arr, rng)
+                booster, _ = self._train(X[rows], y[rows], sizes, None, early_stopping=False, seed=self.cfg.seed + bag)
+                self.boosters.append(booster)
+            curve = self._ensemble_curve(*valid) if valid is not None else []
+            self.best_iteration = self.boosters[0].current_iteration()
+            if curve and self.cfg.early_stopping_rounds > 0:
+                self.best_iteration = int(np.argmax(curve)) + 1  # the first peak: fewer trees on a tie
+        self.validation_curve = [float(v) for v in curve]
+        self.validation = {f"ndcg@{EVAL_AT}": float(curve[self.best_iteration - 1])} if curve else {}
+        logger.info(
+            "trained %s ranker: %d bag(s) of %d trees (of %d), validation %s",
+            self.cfg.objective,
+            len(self.boosters),
+            self.best_iteration,
+            self.cfg.n_estimators,
+            self.validation or "none",
         )
+        return self
+
+    def _train(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        group: np.ndarray,
+        valid: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+        *,
+        early_stopping: bool,
+        seed: int | None = None,
+    ) -> tuple[lgb.Booster, list[float]]:
+        """One LightGBM booster, and its validation NDCG@EVAL_AT after each tree (empty without `valid`)."""
+        names = list(self.feature_names)
+        params = self.params() if seed is None else {**self.params(), "seed": seed}
+        train = lgb.Dataset(X, label=y, group=group, init_score=self._prior(X), feature_name=names, free_raw_data=True)
         valid_sets, callbacks = [], []
         record: dict[str, dict[str, list[float]]] = {}
-        if all(given):
-            Xv, yv, gv = _check_split(X_valid, y_valid, group_valid, n_features, suffix="_valid")
+        if valid is not None:
+            Xv, yv, gv = valid
             valid_sets.append(
                 lgb.Dataset(Xv, label=yv, group=gv, init_score=self._prior(Xv), feature_name=names, reference=train)
             )
             callbacks.append(lgb.record_evaluation(record))
-            if self.cfg.early_stopping_rounds > 0:
+            if early_stopping and self.cfg.early_stopping_rounds > 0:
                 callbacks.append(lgb.early_stopping(self.cfg.early_stopping_rounds, verbose=False))
         booster = lgb.train(
-            self.params(),
+            params,
             train,
             num_boost_round=self.cfg.n_estimators,
             valid_sets=valid_sets,
             valid_names=["valid"] if valid_sets else None,
             callbacks=callbacks,
         )
-        self.booster = booster
-        self.best_iteration = booster.best_iteration if booster.best_iteration > 0 else booster.current_iteration()
-        curve = record.get("valid", {}).get(f"ndcg@{EVAL_AT}", [])
-        self.validation_curve = [float(v) for v in curve]
-        self.validation = {f"ndcg@{EVAL_AT}": float(curve[self.best_iteration - 1])} if curve else {}
-        logger.info(
-            "trained %s ranker: %d trees (of %d), validation %s",
-            self.cfg.objective,
-            self.best_iteration,
-            self.cfg.n_estimators,
-            self.validation or "none",
-        )
-        return self
+        return booster, list(record.get("valid", {}).get(f"ndcg@{EVAL_AT}", []))
+
+    def _ensemble_curve(self, X: np.ndarray, y: np.ndarray, group: np.ndarray) -> list[float]:
+        """NDCG@EVAL_AT of the bags' mean score after each tree, as LightGBM's metric computes it.
+
+        The bags' raw scores are accumulated one tree at a time, so the whole curve costs one
+        single-tree prediction per tree and bag.
+        """
+        prior = self._prior(X)
+        total = np.zeros(X.shape[0]) if prior is None else prior * len(self.boosters)
+        curve = []
+        for tree in range(min(b.current_iteration() for b in self.boosters)):
+            for booster in self.boosters:
+                total += booster.predict(X, start_iteration=tree, num_iteration=1, raw_score=True)
+            curve.append(lightgbm_ndcg(total, y, group, EVAL_AT))
+        return curve
 
     # --- scoring ----------------------------------------------------------------------------
     def _prior(self, X: np.ndarray) -> np.ndarray | None:
@@ -248,10 +337,22 @@ class LightGBMRanker:
         rank = np.nan_to_num(X[:, self.feature_names.index("retrieval_rank")], nan=1000.0)
         return -self.cfg.retrieval_prior * np.log2(2.0 + np.maximum(rank, 0.0))
 
-    def _booster(self) -> lgb.Booster:
-        if self.booster is None:
+    @property
+    def booster(self) -> lgb.Booster | None:
+        """The first bag's booster (the only one unless cfg.bags > 1), or None before fit/load."""
+        return self.boosters[0] if self.boosters else None
+
+    def _boosters(self) -> list[lgb.Booster]:
+        if not self.boosters:
             raise NotFittedError("LightGBMRanker is not fitted; call fit() or load() first")
-        return self.booster
+        return self.boosters
+
+    def feature_importance(self) -> np.ndarray:
+        """Total split gain per feature over every bag's trees up to best_iteration."""
+        return np.sum(
+            [b.feature_importance(importance_type="gain", iteration=self.best_iteration) for b in self._boosters()],
+            axis=0,
+        )
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Scores of shape (rows,) for a feature matrix (higher is better).
@@ -260,15 +361,14 @@ class LightGBMRanker:
             NotFittedError: before fit() or load().
             ValueError: if X does not have one column per feature.
         """
-        booster = self._booster()
+        boosters = self._boosters()
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != len(self.feature_names):
             raise ValueError(f"X must have shape (rows, {len(self.feature_names)}), got {X.shape}")
         if X.shape[0] == 0:
             return np.zeros(0, dtype=np.float64)
-        scores = np.asarray(
-            booster.predict(X, num_iteration=self.best_iteration, num_threads=self.cfg.predict_num_threads)
-        )
+        iterations, threads = self.best_iteration, self.cfg.predict_num_threads
+        scores = np.mean([b.predict(X, num_iteration=iterations, num_threads=threads) for b in boosters], axis=0)
         prior = self._prior(X)
         return scores if prior is None else scores + prior
 
@@ -280,14 +380,13 @@ class LightGBMRanker:
         Raises:
             NotFittedError: before fit() or load().
         """
-        booster = self._booster()
+        boosters = self._boosters()
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != len(self.feature_names):
             raise ValueError(f"X must have shape (rows, {len(self.feature_names)}), got {X.shape}")
-        contributions = np.array(
-            booster.predict(
-                X, num_iteration=self.best_iteration, pred_contrib=True, num_threads=self.cfg.predict_num_threads
-            )
+        iterations, threads = self.best_iteration, self.cfg.predict_num_threads
+        contributions = np.mean(  # SHAP values are additive: the bags' mean explains the mean score
+            [b.predict(X, num_iteration=iterations, pred_contrib=True, num_threads=threads) for b in boosters], axis=0
         )
         prior = self._prior(X)
         if prior is not None:
@@ -328,7 +427,7 @@ class LightGBMRanker:
     def _rank(
         self, query: Query, candidates: Sequence[Candidate], context: RequestContext | None, explain: int
     ) -> tuple[list[Candidate], dict[str, list[tuple[str, float]]]]:
-        self._booster()
+        self._boosters()
         if not candidates:
             return [], {}
         X = feature_matrix(query, candidates, self.clock(), context)
@@ -355,17 +454,19 @@ class LightGBMRanker:
 
     # --- persistence ------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """Write `model.txt` (LightGBM's text model, best iteration only) and `manifest.json`
-        (features, objective, params, best iteration, validation metrics) into directory `path`.
+        """Write `model.txt` (LightGBM's text model, best iteration only; with bags also
+        `model-1.txt` ...) and `manifest.json` (features, objective, params, best iteration,
+        validation metrics, model files) into directory `path`.
 
         Raises:
             NotFittedError: before fit() or load().
         """
-        booster = self._booster()
+        boosters = self._boosters()
         directory = Path(path)
         directory.mkdir(parents=True, exist_ok=True)
-        booster.save_model(str(directory / MODEL_FILE), num_iteration=self.best_iteration)
-        importance = booster.feature_importance(importance_type="gain", iteration=self.best_iteration)
+        for bag, booster in enumerate(boosters):
+            booster.save_model(str(directory / model_file(bag)), num_iteration=self.best_iteration)
+        importance = self.feature_importance()
         manifest = {
             "kind": "lightgbm",
             "features": list(self.feature_names),
@@ -373,6 +474,7 @@ class LightGBMRanker:
             "config": self.cfg.model_dump(mode="json"),
             "params": self.params(),
             "best_iteration": self.best_iteration,
+            "model_files": [model_file(bag) for bag in range(len(boosters))],
             "validation": self.validation,
             "feature_importance_gain": {
                 name: round(float(v), 6) for name, v in zip(self.feature_names, importance, strict=True)
@@ -396,26 +498,32 @@ class LightGBMRanker:
             ModelLoadError: a missing or corrupt manifest or model file.
         """
         directory = Path(path)
-        manifest_path, model_path = directory / MANIFEST_FILE, directory / MODEL_FILE
+        manifest_path = directory / MANIFEST_FILE
         try:
             manifest = json.loads(manifest_path.read_text())
             found = [str(name) for name in manifest["features"]]
             cfg = RankerConfig(**manifest["config"])
             best_iteration = int(manifest["best_iteration"])
+            files = [str(name) for name in manifest.get("model_files", [MODEL_FILE])]  # older models: one file
             validation = {str(k): float(v) for k, v in manifest.get("validation", {}).items()}
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelLoadError(str(manifest_path), f"cannot read ranker manifest: {exc}") from exc
         if found != list(expected_features):
             raise FeatureMismatchError(list(expected_features), found)
-        try:
-            booster = lgb.Booster(model_file=str(model_path))
-        except (OSError, lgb.basic.LightGBMError) as exc:
-            raise ModelLoadError(str(model_path), f"cannot read LightGBM model: {exc}") from exc
-        if booster.feature_name() != found:
-            raise ModelLoadError(str(model_path), f"model features {booster.feature_name()} differ from the manifest's")
-        ranker = cls(cfg, feature_names=found, clock=clock)
-        ranker.booster = booster
-        ranker.best_iteration = min(best_iteration, booster.current_iteration())
+        ranker = cls(cfg.model_copy(update={"bags": len(files)}), feature_names=found, clock=clock)
+        for name in files:
+            model_path = directory / name
+            try:
+                booster = lgb.Booster(model_file=str(model_path))
+            except (OSError, lgb.basic.LightGBMError) as exc:
+                raise ModelLoadError(str(model_path), f"cannot read LightGBM model: {exc}") from exc
+            if booster.feature_name() != found:
+                names = booster.feature_name()
+                raise ModelLoadError(str(model_path), f"model features {names} differ from the manifest's")
+            ranker.boosters.append(booster)
+        if not ranker.boosters:
+            raise ModelLoadError(str(manifest_path), "the manifest lists no model files")
+        ranker.best_iteration = min(best_iteration, *(b.current_iteration() for b in ranker.boosters))
         ranker.validation = validation
         return ranker
 

@@ -15,7 +15,7 @@ from ranking.config import MONOTONE_RETRIEVAL, RankerConfig
 from ranking.errors import FeatureMismatchError, ModelLoadError, NotFittedError
 from ranking.features import FEATURE_NAMES, feature_matrix
 from ranking.metrics import ndcg_at_k
-from ranking.ranker import LightGBMRanker, graded_label, top_contributions
+from ranking.ranker import LightGBMRanker, bootstrap_groups, graded_label, lightgbm_ndcg, top_contributions
 from ranking.stages import NoopRanker, Query, Ranker
 
 NOW = 1_800_000_000.0
@@ -355,3 +355,93 @@ def test_monotone_retrieval_names_the_retrieval_evidence_and_unknown_names_are_r
     assert "monotone_constraints" not in LightGBMRanker(RankerConfig()).params()  # off by default
     with pytest.raises(ValueError, match=r"monotone names unknown features \['knn_usr'\]"):
         RankerConfig(monotone={"knn_usr": 1})
+
+
+# --- bagging -------------------------------------------------------------------------------------
+BAGGED = FAST.model_copy(update={"bags": 3, "n_estimators": 20, "early_stopping_rounds": 5})
+
+
+@pytest.fixture(scope="module")
+def bagged(data: dict[str, list[Request]]) -> LightGBMRanker:
+    X, y, group = _stack(data["train"])
+    Xv, yv, gv = _stack(data["valid"])
+    return LightGBMRanker(BAGGED, clock=lambda: NOW).fit(X, y, group, Xv, yv, gv)
+
+
+def test_bootstrap_draws_whole_requests_with_replacement() -> None:
+    group = np.array([3, 1, 2, 4])
+    starts = np.concatenate([[0], np.cumsum(group)[:-1]])
+    rows, sizes = bootstrap_groups(group, np.random.default_rng(5))
+    assert len(sizes) == len(group) and rows.size == sizes.sum()
+    offset = 0
+    for size in sizes:  # each drawn block is one request's rows, contiguous and in order
+        block = rows[offset : offset + size]
+        (g,) = np.flatnonzero(starts == block[0])
+        assert group[g] == size and block.tolist() == list(range(starts[g], starts[g] + size))
+        offset += size
+    again, _ = bootstrap_groups(group, np.random.default_rng(5))
+    assert again.tolist() == rows.tolist()
+    drawn = [bootstrap_groups(group, np.random.default_rng(s))[1].tolist() for s in range(20)]
+    assert any(len(set(d)) < len(d) for d in drawn)  # with replacement: some draw repeats a request
+
+
+def test_lightgbm_ndcg_is_the_metric_lightgbm_records(data: dict[str, list[Request]]) -> None:
+    X, y, group = _stack(data["train"])
+    Xv, yv, gv = _stack(data["valid"])
+    one = LightGBMRanker(FAST.model_copy(update={"early_stopping_rounds": 0, "n_estimators": 8})).fit(
+        X, y, group, Xv, yv, gv
+    )
+    assert len(one.validation_curve) == 8
+    ours = one._ensemble_curve(Xv, yv.astype(np.int32), np.asarray(gv))
+    np.testing.assert_allclose(ours, one.validation_curve, atol=1e-12)
+    # a request with nothing relevant counts as 1, as LightGBM counts it
+    assert lightgbm_ndcg(np.array([0.3, 0.1, 0.2]), np.array([0, 0, 1]), np.array([2, 1])) == 1.0
+    assert lightgbm_ndcg(np.array([0.3, 0.1]), np.array([0, 1]), np.array([2])) == pytest.approx(1 / np.log2(3))
+
+
+def test_bagged_ranker_predicts_its_bags_mean_and_early_stops_on_the_mean(
+    bagged: LightGBMRanker, data: dict[str, list[Request]]
+) -> None:
+    assert len(bagged.boosters) == 3 and bagged.booster is bagged.boosters[0]
+    Xv, yv, gv = _stack(data["valid"])
+    each = [b.predict(Xv, num_iteration=bagged.best_iteration) for b in bagged.boosters]
+    assert not np.allclose(each[0], each[1])  # different bootstraps, different models
+    np.testing.assert_allclose(bagged.predict(Xv), np.mean(each, axis=0))  # no retrieval prior in FAST
+    curve = bagged.validation_curve
+    assert len(curve) == BAGGED.n_estimators and bagged.best_iteration == int(np.argmax(curve)) + 1
+    assert bagged.validation["ndcg@10"] == pytest.approx(lightgbm_ndcg(bagged.predict(Xv), yv, np.asarray(gv)))
+    np.testing.assert_allclose(bagged.contributions(Xv[:20]).sum(axis=1), bagged.predict(Xv[:20]))
+    rankings = [[c.item_id for c in bagged.rank(QUERY, found)] for found, _ in data["test"]]
+    retrieval = [[c.item_id for c in found] for found, _ in data["test"]]
+    assert _mean_ndcg(rankings, data["test"]) > _mean_ndcg(retrieval, data["test"]) + 0.2
+
+
+def test_bagged_ranker_round_trips_every_bag(
+    bagged: LightGBMRanker, data: dict[str, list[Request]], tmp_path: Path
+) -> None:
+    bagged.save(tmp_path / "ranker")
+    manifest = json.loads((tmp_path / "ranker" / "manifest.json").read_text())
+    assert manifest["model_files"] == ["model.txt", "model-1.txt", "model-2.txt"]
+    assert all((tmp_path / "ranker" / name).exists() for name in manifest["model_files"])
+    loaded = LightGBMRanker.load(tmp_path / "ranker", clock=lambda: NOW)
+    Xt, _, _ = _stack(data["test"])
+    assert len(loaded.boosters) == 3 and loaded.best_iteration == bagged.best_iteration
+    np.testing.assert_array_equal(loaded.predict(Xt), bagged.predict(Xt))
+    (tmp_path / "ranker" / "model-2.txt").unlink()
+    with pytest.raises(ModelLoadError, match="model-2.txt"):
+        LightGBMRanker.load(tmp_path / "ranker")
+
+
+def test_a_manifest_from_before_bagging_loads_its_one_model(ranker: LightGBMRanker, tmp_path: Path) -> None:
+    ranker.save(tmp_path / "ranker")
+    manifest_path = tmp_path / "ranker" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["model_files"], manifest["config"]["bags"]
+    manifest_path.write_text(json.dumps(manifest))
+    loaded = LightGBMRanker.load(tmp_path / "ranker")
+    assert len(loaded.boosters) == 1 and loaded.cfg.bags == 1
+
+
+def test_bags_must_be_at_least_one() -> None:
+    with pytest.raises(ValueError, match="bags"):
+        RankerConfig(bags=0)
