@@ -130,13 +130,17 @@ class RankerConfig(BaseModel):
         "Default {} (off).",
     )
     bags: int = Field(
-        1,
+        8,
         ge=1,
         le=64,
         description="Boosted models averaged, each trained on a seeded bootstrap of the requests (bagging). A ranker "
         "fitted on a few hundred requests is noisy: its validation curve peaks by chance, and its trees follow "
-        "a few users. The average of bags is steadier and keeps gaining for more trees. Costs bags x training "
-        "time and bags LightGBM calls per request. Default 1 (one model on all requests).",
+        "a few users; the bags' mean is steadier and keeps gaining for more trees. Costs bags x training time "
+        "and bags LightGBM calls per request. Default 8 (of 1 / 8 / 16 on the MovieLens feed replay's "
+        "validation: +0.0098 / +0.0115 / +0.0150 NDCG@10 over retrieval order; SciFact validation ties, "
+        ".7453 / .7455 / .7436). Serving time grows with bags x trees: the feed model's 8 x 21 trees predict 200 "
+        "candidates in 0.6 ms, SciFact's search model (8 x 292) ranks a query in 6.9 ms against 1.9 ms with one bag; "
+        "set 1 where that matters more than the gain.",
     )
     seed: int = Field(0, description="Seed for every LightGBM random choice (training is deterministic). Default 0.")
     num_threads: int = Field(

@@ -260,7 +260,8 @@ class LightGBMRanker:
                 booster, _ = self._train(X[rows], y[rows], sizes, None, early_stopping=False, seed=self.cfg.seed + bag)
                 self.boosters.append(booster)
             curve = self._ensemble_curve(*valid) if valid is not None else []
-            self.best_iteration = self.boosters[0].current_iteration()
+            # a bag stops short when no split gains any more; the mean is scored up to the shortest
+            self.best_iteration = min(b.current_iteration() for b in self.boosters)
             if curve and self.cfg.early_stopping_rounds > 0:
                 self.best_iteration = int(np.argmax(curve)) + 1  # the first peak: fewer trees on a tie
         self.validation_curve = [float(v) for v in curve]
