@@ -16,7 +16,8 @@ from indexer.load import index_catalog, store_events
 from indexer.mappings import IndexNames
 from indexer.stored import store_impressions
 from ranking.config import RankerConfig
-from ranking.models import RANKER
+from ranking.models import RANKER, load_ranker
+from ranking.ranker import model_file
 from ranking.registry import ModelRegistry
 from ranking.two_tower import TowerConfig
 
@@ -65,6 +66,9 @@ def test_ranker_is_published_only_when_it_beats_the_shown_order(
     if planted:
         assert RANKER in result and result[RANKER]["metrics"]["valid_ndcg@10"] > 0.9
         assert (registry.current_dir() / RANKER / "model.txt").is_file()
+        served = load_ranker(registry.current_dir() / RANKER)  # what HotModel loads: every bag
+        assert len(served.boosters) == cfg.bags > 1
+        assert all((registry.current_dir() / RANKER / model_file(b)).is_file() for b in range(cfg.bags))
     else:
         assert "not beat the order users were shown" in result["skipped"][RANKER]
         assert registry.current_version() is None
