@@ -496,7 +496,7 @@ def score_runs(
 
 def feature_importance(ranker: LightGBMRanker, top: int = 10) -> dict[str, float]:
     """The ranker's `top` features by total gain, largest first."""
-    if ranker.booster is None:
+    if not ranker.boosters:
         return {}
     gains = ranker.feature_importance()
     pairs = sorted(zip(ranker.feature_names, gains), key=lambda p: -p[1])[:top]

@@ -21,6 +21,7 @@ from ranking.candidate import Candidate
 from ranking.config import RankerConfig
 from ranking.errors import FeatureMismatchError, ModelLoadError, NotFittedError
 from ranking.features import FEATURE_NAMES, RequestContext, feature_matrix
+from ranking.metrics import ndcg_at_k
 from ranking.registry import Loaded
 from ranking.stages import Query
 
@@ -127,8 +128,8 @@ def bootstrap_groups(group: np.ndarray, rng: np.random.Generator) -> tuple[np.nd
 
     Example:
         >>> rows, sizes = bootstrap_groups(np.array([2, 1]), np.random.default_rng(0))
-        >>> rows.tolist(), sizes.tolist()
-        ([2, 0, 1], [1, 2])
+        >>> rows.tolist(), sizes.tolist()  # the second request (row 2) drawn twice, the first not at all
+        ([2, 2], [1, 1])
     """
     starts = np.concatenate([[0], np.cumsum(group)[:-1]])
     drawn = rng.integers(0, len(group), size=len(group))
@@ -137,8 +138,9 @@ def bootstrap_groups(group: np.ndarray, rng: np.random.Generator) -> tuple[np.nd
 
 
 def lightgbm_ndcg(scores: np.ndarray, y: np.ndarray, group: np.ndarray, k: int = EVAL_AT) -> float:
-    """Mean NDCG@k over requests as LightGBM's `ndcg` metric computes it: gain 2^grade - 1,
-    discount 1/log2(position + 2), and a request with no relevant row counts as 1.
+    """Mean NDCG@k over requests as LightGBM's `ndcg` metric computes it: `ranking.metrics.ndcg_at_k`
+    on the grades (gain 2^grade - 1), ties in their input order, and a request with no relevant
+    row counting as 1 (ndcg_at_k's 0 would make such requests pull every curve down alike).
 
     Example:
         >>> lightgbm_ndcg(np.array([0.0, 1.0, 5.0]), np.array([1, 0, 0]), np.array([1, 2]), k=10)
@@ -148,13 +150,8 @@ def lightgbm_ndcg(scores: np.ndarray, y: np.ndarray, group: np.ndarray, k: int =
     for size in group:
         labels, s = y[start : start + size], scores[start : start + size]
         start += size
-        discounts = 1.0 / np.log2(np.arange(min(k, size)) + 2.0)
-        ideal = float(np.sum((2.0 ** np.sort(labels)[::-1][:k] - 1.0) * discounts))
-        if ideal <= 0:
-            total += 1.0
-            continue
-        order = np.argsort(-s, kind="stable")[:k]
-        total += float(np.sum((2.0 ** labels[order] - 1.0) * discounts)) / ideal
+        grades = {i: float(g) for i, g in enumerate(labels) if g > 0}
+        total += ndcg_at_k(np.argsort(-s, kind="stable").tolist(), grades, k) if grades else 1.0
     return total / max(len(group), 1)
 
 
@@ -314,7 +311,8 @@ class LightGBMRanker:
         """NDCG@EVAL_AT of the bags' mean score after each tree, as LightGBM's metric computes it.
 
         The bags' raw scores are accumulated one tree at a time, so the whole curve costs one
-        single-tree prediction per tree and bag.
+        single-tree prediction per tree and bag; their sum (with the prior counted once per bag)
+        orders every request as their mean does.
         """
         prior = self._prior(X)
         total = np.zeros(X.shape[0]) if prior is None else prior * len(self.boosters)
