@@ -104,6 +104,7 @@ from ranking.replay import ReplaySet
 from ranking.rerank import MMRReranker
 from ranking.retrieval import FeedRetriever
 from ranking.splits import Holdout, temporal_split
+from ranking.text_vectors import text_vector_store
 from ranking.train_towers import rank_with_towers, train_towers
 
 logger = logging.getLogger(__name__)
@@ -290,8 +291,7 @@ def evaluate_all(
         timings["test_state_s"] = time.perf_counter() - started
         started = time.perf_counter()
         requests = request_feeds(
-            FeedRetriever(es, names.items, settings.retrieval),
-            _user_context(es, names, settings, Loaded("eval", model), cf and Loaded("eval", cf)),
+            *_feed_stages(es, names, settings, Loaded("eval", model), cf and Loaded("eval", cf)),
             holdout,
             seen,
             last_event_times(train),
@@ -404,8 +404,7 @@ def train_feed_ranker(
             timings["state_s"] += time.perf_counter() - started
             started = time.perf_counter()
             requests |= request_feeds(
-                FeedRetriever(es, names.items, settings.retrieval),
-                _user_context(es, names, settings, Loaded("cut", model), cf and Loaded("cut", cf)),
+                *_feed_stages(es, names, settings, Loaded("cut", model), cf and Loaded("cut", cf)),
                 fold,
                 seen,
                 cut.now,
@@ -560,16 +559,26 @@ def _fit_cf(settings: Settings, events: Sequence[Mapping[str, Any]]) -> Candidat
     return source(settings.interactions).fit(events) if source is not None else None
 
 
-def _user_context(
+def _feed_stages(
     es: Elasticsearch,
     names: IndexNames,
     settings: Settings,
     towers: Loaded[Any],
     cf: Loaded[Any] | None,
-) -> UserContext:
-    return UserContext(
-        es, names.users, names.items, lambda: towers, settings.retrieval, settings.interactions, cf=lambda: cf
+) -> tuple[FeedRetriever, UserContext]:
+    """The feed's retriever and user context as serving wires them (api.services), for these models."""
+    texts = text_vector_store(es, names.items, settings.retrieval)
+    users = UserContext(
+        es,
+        names.users,
+        names.items,
+        lambda: towers,
+        settings.retrieval,
+        settings.interactions,
+        cf=lambda: cf,
+        text_vectors=texts,
     )
+    return FeedRetriever(es, names.items, settings.retrieval, texts), users
 
 
 def set_item_state(
@@ -615,8 +624,7 @@ def hybrid_feeds(
 ) -> dict[Hashable, list[str]]:
     """Each held-out user's feed through the same request the API makes, topped up from popularity."""
     requests = request_feeds(
-        FeedRetriever(es, names.items, settings.retrieval),
-        _user_context(es, names, settings, towers, cf),
+        *_feed_stages(es, names, settings, towers, cf),
         holdout,
         seen,
         {},

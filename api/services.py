@@ -22,6 +22,7 @@ from ranking.registry import HotModel, ModelRegistry
 from ranking.rerank import MMRReranker
 from ranking.retrieval import CategorySpreadReranker, FeedRetriever, HybridRetriever, PopularRetriever
 from ranking.stages import NoopRanker, NoopReranker, Ranker, Reranker
+from ranking.text_vectors import text_vector_store
 
 
 @dataclass
@@ -63,6 +64,7 @@ def build_services(
     reranker: Reranker = MMRReranker(settings.rerank) if settings.rerank.kind != "none" else NoopReranker()
     cfg = settings.retrieval
     cold_start_feed = Pipeline(PopularRetriever(es, names.items, cfg), reranker=CategorySpreadReranker())
+    texts = text_vector_store(es, names.items, cfg)
     spool = EventSpool(
         settings.spool_path,
         recover_chunk=settings.indexer.bulk_chunk_size,
@@ -78,9 +80,11 @@ def build_services(
         towers=towers,
         cf=cf,
         ranker=ranker_model,
-        users=UserContext(es, names.users, names.items, towers.get, cfg, settings.interactions, cf=cf.get),
-        search=Pipeline(HybridRetriever(es, names.items, encoder, cfg), ranker, reranker),
-        feed=Pipeline(FeedRetriever(es, names.items, cfg), ranker, reranker),
+        users=UserContext(
+            es, names.users, names.items, towers.get, cfg, settings.interactions, cf=cf.get, text_vectors=texts
+        ),
+        search=Pipeline(HybridRetriever(es, names.items, encoder, cfg, texts), ranker, reranker),
+        feed=Pipeline(FeedRetriever(es, names.items, cfg, texts), ranker, reranker),
         cold_start_feed=cold_start_feed,
         popular=PopularCache(cold_start_feed, cfg.candidates, settings.popular_cache_refresh_s),
         spool=spool,

@@ -4,8 +4,10 @@ A LightGBM lambdarank model (--bags bags of --trees trees; RankerConfig's 8 bags
 `--bags 8 --trees 21` is the size of the MovieLens feed model) is trained on synthetic requests, then one request
 of 200 candidates (realistic item documents and clause scores, a known user) goes through
 `LightGBMRanker.rank` (features + predict) and `MMRReranker.rerank` (k=20) many times. Prints
-the median and p99 of each part, with and without item vectors in the documents (retrieval
-leaves `item_vector` out of _source by default, so MMR then uses category/brand Jaccard).
+the median and p99 of each part, with and without vectors in the documents: with them, each
+candidate carries its 64-d item_vector (from the response) and 384-d text_vector (attached from
+`ranking.text_vectors`' memory store), and the user five liked items' vectors of each; without
+them MMR uses category/brand Jaccard and the similarity features are missing.
 Target (DESIGN.md): features + LightGBM + MMR for 200 candidates <= 3 ms median on 2 cores.
 Prints figures, asserts nothing.
 
@@ -61,6 +63,7 @@ def candidates(rng: np.random.Generator, n: int, vectors: bool, offset: int = 0)
         }
         if vectors:
             item["item_vector"] = [float(x) for x in rng.normal(size=64)]
+            item["text_vector"] = unit(rng, 384)
         features = {
             "bm25": float(rng.gamma(2, 3)),
             "knn_text": float(rng.uniform(0.5, 1.0)),
@@ -112,6 +115,8 @@ def main() -> None:
         categories={CATEGORIES[0]: 1.0, CATEGORIES[3]: 0.5},
         brands={"Brand 1": 1.0},
         exclude_ids=("item-3", "item-17"),
+        recent_vectors=tuple(tuple(float(x) for x in rng.normal(size=64)) for _ in range(5)),
+        recent_text_vectors=tuple(tuple(float(x) for x in unit(rng, 384)) for _ in range(5)),
     )
     query = Query(text="trail running shoes", user_id="u1", personal=personal)
     started = time.perf_counter()
@@ -121,7 +126,7 @@ def main() -> None:
     reranker = MMRReranker(RerankConfig(), clock=lambda: NOW)
 
     out(f"{args.candidates} candidates, k={args.k}, {args.repeats} repeats; milliseconds (median / p99)")
-    for label, vectors in (("with item_vector (MMR cosine)", True), ("without item_vector (MMR Jaccard)", False)):
+    for label, vectors in (("with vectors (MMR cosine)", True), ("without vectors (MMR Jaccard)", False)):
         out(f"  {label}")
         found = candidates(rng, args.candidates, vectors)
         for name, (median, p99) in measure(ranker, reranker, query, found, args.k, args.repeats).items():
@@ -150,7 +155,15 @@ def measure(
 
 
 def _copy_vectors(item: dict) -> dict:
-    return {**item, "item_vector": list(item["item_vector"])} if "item_vector" in item else dict(item)
+    if "item_vector" not in item:
+        return dict(item)
+    return {**item, "item_vector": list(item["item_vector"]), "text_vector": item["text_vector"].copy()}
+
+
+def unit(rng: np.random.Generator, dim: int) -> np.ndarray:
+    """A random L2-normalised float32 vector, as the text encoder stores them."""
+    v = rng.normal(size=dim).astype(np.float32)
+    return v / np.linalg.norm(v)
 
 
 if __name__ == "__main__":

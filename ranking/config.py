@@ -70,6 +70,13 @@ class RetrievalConfig(BaseModel):
     )
     cf_candidates: int = Field(50, ge=0, le=500, description="Feed: CF neighbours put in the request. Default 50.")
     affinity_top_n: int = Field(5, ge=0, le=50, description="Top categories/brands boosted. Default 5.")
+    text_vector_cache: int = Field(
+        100_000,
+        ge=0,
+        description="Items whose text_vector the API keeps in memory for the ranker's recent_text_similarity "
+        "(~1.5 KB each at 384 dims; read once per item, re-read hourly). 0 = off: the feature is then missing (NaN), "
+        "so a ranker trained with it should be retrained. Default 100000.",
+    )
     search_personal_weight: float = Field(
         0.2,
         ge=0,

@@ -50,6 +50,9 @@ FEATURE_DOCS: dict[str, str] = {
     "two_tower_dot": "Personal.vector . item_vector; NaN unless both are present with equal length.",
     "recent_item_similarity": "Highest item_vector . v over Personal.recent_vectors (the user's latest liked "
     "items); NaN without them.",
+    "recent_text_similarity": "Highest text_vector cosine to Personal.recent_text_vectors (the same latest liked "
+    "items; content: a sequel, the same year and genres); NaN without them or without the candidate's text_vector "
+    "(attached by ranking.text_vectors).",
     "created_gap_years": "Item created_at minus Personal.recent_created_at (the mean of the user's latest liked "
     "items), in years; NaN when either is unknown.",
     "log_price_gap": "log1p(price) minus Personal.recent_log_price (the mean over the user's latest liked items); "
@@ -174,10 +177,10 @@ def _tokens(text: str) -> frozenset[str]:
     return frozenset(_TOKEN.findall(text.lower()))
 
 
-# The last conversion, reused when the same vector lists come again: features and MMR both need
-# a request's vectors, and turning 200 x 64 JSON floats into an array costs ~0.2 ms. Identity,
-# not equality, decides; holding the lists keeps their ids from being reused.
-_last_vectors: tuple[str, list[Any], np.ndarray, np.ndarray] | None = None
+# The last conversion per field, reused when the same vector lists come again: features and MMR
+# both need a request's vectors, and turning 200 x 64 JSON floats into an array costs ~0.2 ms.
+# Identity, not equality, decides; holding the lists keeps their ids from being reused.
+_last_vectors: dict[str, tuple[list[Any], np.ndarray, np.ndarray]] = {}
 
 
 def item_vectors(candidates: Sequence[Candidate], field: str = "item_vector") -> tuple[np.ndarray, np.ndarray]:
@@ -189,22 +192,24 @@ def item_vectors(candidates: Sequence[Candidate], field: str = "item_vector") ->
     Returns:
         (vectors of shape (n, d), has_vector of shape (n,) bool), both read-only; missing rows are zeros.
     """
-    global _last_vectors
     raw = [c.item.get(field) for c in candidates]
-    last = _last_vectors
-    if last is not None and last[0] == field and len(last[1]) == len(raw) and all(map(operator.is_, raw, last[1])):
-        return last[2], last[3]
+    last = _last_vectors.get(field)
+    if last is not None and len(last[0]) == len(raw) and all(map(operator.is_, raw, last[0])):
+        return last[1], last[2]
     vectors, has = _convert_vectors(raw)
     vectors.setflags(write=False)
     has.setflags(write=False)
-    _last_vectors = (field, raw, vectors, has)
+    _last_vectors[field] = (raw, vectors, has)
     return vectors, has
+
+
+_VECTOR_TYPES = (list, tuple, np.ndarray)  # JSON lists from a response; arrays from ranking.text_vectors
 
 
 def _convert_vectors(raw: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     n = len(raw)
-    dim = next((len(v) for v in raw if isinstance(v, (list, tuple)) and len(v) > 0), 0)
-    has = np.array([isinstance(v, (list, tuple)) and len(v) == dim for v in raw], dtype=bool) if dim else None
+    dim = next((len(v) for v in raw if isinstance(v, _VECTOR_TYPES) and len(v) > 0), 0)
+    has = np.array([isinstance(v, _VECTOR_TYPES) and len(v) == dim for v in raw], dtype=bool) if dim else None
     if has is None or not has.any():
         return np.zeros((n, 0), dtype=np.float32), np.zeros(n, dtype=bool)
     vectors = np.zeros((n, dim), dtype=np.float32)
@@ -313,6 +318,13 @@ def feature_matrix(
                 with np.errstate(over="ignore", invalid="ignore"):
                     similarity = vectors[has].astype(np.float64) @ np.asarray(latest, dtype=np.float64).T
                 out[has, col["recent_item_similarity"]] = similarity.max(axis=1)
+        if personal.recent_text_vectors and n:
+            vectors, has = item_vectors(candidates, "text_vector")
+            latest = [v for v in personal.recent_text_vectors if len(v) == vectors.shape[1] > 0]
+            if latest and has.any():
+                with np.errstate(over="ignore", invalid="ignore"):
+                    similarity = vectors[has].astype(np.float64) @ np.asarray(latest, dtype=np.float64).T
+                out[has, col["recent_text_similarity"]] = similarity.max(axis=1)
         with np.errstate(invalid="ignore", over="ignore"):
             if personal.recent_created_at is not None:
                 gap = created - _number(personal.recent_created_at)

@@ -15,6 +15,7 @@ from ranking.features import created_at_seconds, numbers
 from ranking.interactions import InteractionConfig, recency_decay
 from ranking.registry import Loaded
 from ranking.stages import Personal
+from ranking.text_vectors import TextVectorStore
 from ranking.timing import timed
 
 SECONDS_PER_DAY = 86_400.0
@@ -45,6 +46,7 @@ class ModelParts:
     cf: dict[str, float] = field(default_factory=dict)
     recent_created_at: float | None = None  # mean created_at (epoch s) of the TASTE_ITEMS latest liked items
     recent_log_price: float | None = None  # their mean log1p(price)
+    recent_text_vectors: tuple[tuple[float, ...], ...] = ()  # text_vectors of the RECENT_ITEMS latest liked
 
 
 def taste_means(docs: list[dict[str, Any]]) -> tuple[float | None, float | None]:
@@ -76,6 +78,7 @@ class UserContext:
         interactions: InteractionConfig,
         *,
         cf: Callable[[], Loaded[Any] | None] = lambda: None,
+        text_vectors: TextVectorStore | None = None,
         cache_size: int = 10_000,
     ) -> None:
         self.es = es
@@ -83,6 +86,7 @@ class UserContext:
         self.items_index = items_index
         self.towers = towers
         self.cf = cf
+        self.text_vectors = text_vectors
         self.cfg = cfg
         self.interactions = interactions
         self.cache_size = cache_size
@@ -104,6 +108,7 @@ class UserContext:
             recent_vectors=parts.recent_vectors,
             recent_created_at=parts.recent_created_at,
             recent_log_price=parts.recent_log_price,
+            recent_text_vectors=parts.recent_text_vectors,
             categories=top_boosts(profile.get("category_affinity") or {}, self.cfg.affinity_top_n),
             brands=top_boosts(profile.get("brand_affinity") or {}, self.cfg.affinity_top_n),
             cf=parts.cf,
@@ -121,11 +126,20 @@ class UserContext:
         vector, recent_vectors = self._encode(towers.model, recent, docs) if towers else (None, ())
         liked = [docs[i] for i in _latest_liked(recent) if i in docs][:TASTE_ITEMS]
         created, log_price = taste_means(liked)
-        parts = ModelParts(vector, recent_vectors, self._neighbours(cf.model, recent) if cf else {}, created, log_price)
+        cf_items = self._neighbours(cf.model, recent) if cf else {}
+        parts = ModelParts(vector, recent_vectors, cf_items, created, log_price, self._recent_text_vectors(recent))
         self._cache[key] = parts
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return parts
+
+    def _recent_text_vectors(self, recent: list[dict[str, Any]]) -> tuple[tuple[float, ...], ...]:
+        """The text_vectors of the RECENT_ITEMS latest liked items, newest first (none without a store)."""
+        if self.text_vectors is None:
+            return ()
+        latest = _latest_liked(recent)[:RECENT_ITEMS]
+        found = self.text_vectors.get(latest)
+        return tuple(tuple(float(x) for x in found[i]) for i in latest if i in found)
 
     def _neighbours(self, model: CFSource, recent: list[dict[str, Any]]) -> dict[str, float]:
         """CF items for the user's history (weights decayed by age), scaled so the best is 1."""

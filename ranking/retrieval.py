@@ -23,6 +23,7 @@ from ranking.query import (
     suggest_body,
 )
 from ranking.stages import Filters, Query
+from ranking.text_vectors import TextVectorStore
 from ranking.timing import timed
 
 logger = logging.getLogger(__name__)
@@ -85,11 +86,19 @@ class HybridRetriever:
         ['item-00042', ...]
     """
 
-    def __init__(self, es: Elasticsearch, index: str, encoder: QueryEncoder | None, cfg: RetrievalConfig) -> None:
+    def __init__(
+        self,
+        es: Elasticsearch,
+        index: str,
+        encoder: QueryEncoder | None,
+        cfg: RetrievalConfig,
+        text_vectors: TextVectorStore | None = None,
+    ) -> None:
         self.es = es
         self.index = index
         self.encoder = encoder
         self.cfg = cfg
+        self.text_vectors = text_vectors  # attached to candidates for the ranker's recent_text_similarity
 
     def retrieve(self, query: Query, k: int) -> list[Candidate]:
         if not query.text:
@@ -107,7 +116,16 @@ class HybridRetriever:
             personal_weight = self.cfg.search_personal_weight
         with timed("es"):
             response = self.es.search(index=self.index, **body)
-        return fuse(_candidates(response, boosts), self.cfg.fusion_alpha, personal_weight)[:k]
+        found = fuse(_candidates(response, boosts), self.cfg.fusion_alpha, personal_weight)[:k]
+        return with_text_vectors(found, query, self.text_vectors)
+
+
+def with_text_vectors(candidates: list[Candidate], query: Query, store: TextVectorStore | None) -> list[Candidate]:
+    """The candidates with their text_vectors attached, when the ranker can use them: a store is
+    configured and the user has recent liked items' text vectors to compare with."""
+    if store is None or query.personal is None or not query.personal.recent_text_vectors:
+        return candidates
+    return store.attach(candidates)
 
 
 def _personal_boosts(cfg: RetrievalConfig) -> dict[str, float]:
@@ -125,10 +143,13 @@ class FeedRetriever:
     Needs query.personal; users without a profile go to PopularRetriever instead.
     """
 
-    def __init__(self, es: Elasticsearch, index: str, cfg: RetrievalConfig) -> None:
+    def __init__(
+        self, es: Elasticsearch, index: str, cfg: RetrievalConfig, text_vectors: TextVectorStore | None = None
+    ) -> None:
         self.es = es
         self.index = index
         self.cfg = cfg
+        self.text_vectors = text_vectors  # attached to candidates for the ranker's recent_text_similarity
 
     def retrieve(self, query: Query, k: int) -> list[Candidate]:
         if query.personal is None:
@@ -137,7 +158,7 @@ class FeedRetriever:
         with timed("es"):
             response = self.es.search(index=self.index, **body)
         boosts = {**_personal_boosts(self.cfg), "popular_fresh": self.cfg.feed_popularity_weight}
-        return _candidates(response, boosts)[:k]
+        return with_text_vectors(_candidates(response, boosts)[:k], query, self.text_vectors)
 
 
 class PopularRetriever:

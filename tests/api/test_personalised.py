@@ -141,10 +141,17 @@ def test_personal_carries_the_latest_liked_item_vectors(
     stored = {i: doc["item_vector"] for i, doc in docs.items()}
     assert personal is not None and personal.vector is not None
     assert [list(v) for v in personal.recent_vectors] == [pytest.approx(stored["t24"]), pytest.approx(stored["t21"])]
+    texts = {i: es.get(index=names.items, id=i, source_includes=["text_vector"])["_source"] for i in docs}
+    texts = {i: doc["text_vector"] for i, doc in texts.items()}
+    assert [list(v) for v in personal.recent_text_vectors] == [pytest.approx(texts["t24"]), pytest.approx(texts["t21"])]
     # The taste means cover the liked items only (the disliked t03 is not the user's taste).
     assert (personal.recent_created_at, personal.recent_log_price) == pytest.approx(taste_means(list(docs.values())))
     feed = trained.get("/users/vec-user/feed", params={"k": 3}).json()["items"]
-    assert feed and all("item_vector" not in item and "item_vector" not in (item.get("extra") or {}) for item in feed)
+    assert feed and all(
+        field not in item and field not in (item.get("extra") or {})
+        for item in feed
+        for field in ("item_vector", "text_vector")  # the ranker's text vectors stay internal too
+    )
     # the counters `tandem train` wrote are served; the daily positives behind the trend stay internal
     assert all("clicks" in item and "daily_positives" not in item for item in feed)
     assert "daily_positives" in es.get(index=names.items, id="t21")["_source"]

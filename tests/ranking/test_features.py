@@ -63,9 +63,11 @@ def test_every_feature_of_a_known_candidate() -> None:
         recent_vectors=((0.0, 1.0, 0.0), (1.0, 0.0, 0.0), (9.0, 9.0)),  # the 2-d one does not fit: ignored
         recent_created_at=datetime(2024, 1, 21, tzinfo=UTC).timestamp(),
         recent_log_price=math.log1p(29.0),
+        recent_text_vectors=((0.6, 0.8), (1.0, 0.0), (1.0, 0.0, 0.0)),  # the 3-d one does not fit: ignored
     )
     query = Query(text="red running shoes for trails", personal=personal)
-    X = feature_matrix(query, [_shoe()], NOW, RequestContext(hour_of_day=14, n_candidates=150))
+    shoe = _shoe(text_vector=np.array([0.8, 0.6], dtype=np.float32))  # as ranking.text_vectors attaches it
+    X = feature_matrix(query, [shoe], NOW, RequestContext(hour_of_day=14, n_candidates=150))
     assert X.shape == (1, len(FEATURE_NAMES)) and X.dtype == np.float32
     row = _row(X)
     assert row["bm25"] == 7.5 and row["knn_text"] == pytest.approx(0.8) and row["knn_user"] == 0.0
@@ -74,6 +76,7 @@ def test_every_feature_of_a_known_candidate() -> None:
     assert row["retrieval_rank"] == 0.0 and row["retrieval_score"] == pytest.approx(0.7)
     assert row["two_tower_dot"] == pytest.approx(0.5 * 1 + 0.25 * 2)
     assert row["recent_item_similarity"] == pytest.approx(2.0)  # max of 2.0 and 1.0 over the fitting vectors
+    assert row["recent_text_similarity"] == pytest.approx(0.96)  # max of .48 + .48 and .8
     assert row["created_gap_years"] == pytest.approx(731 / 365.25)  # 2026-01-21 minus 2024-01-21
     assert row["log_price_gap"] == pytest.approx(math.log1p(129.0) - math.log1p(29.0))
     assert row["title_overlap"] == pytest.approx(3 / 5)  # red, running, shoes of 5 query tokens
@@ -96,6 +99,7 @@ def test_missing_fields_are_nan_and_a_feed_has_no_text_features() -> None:
         "bm25",
         "two_tower_dot",
         "recent_item_similarity",
+        "recent_text_similarity",
         "created_gap_years",
         "log_price_gap",
         "title_overlap",

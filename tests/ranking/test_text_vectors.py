@@ -1,0 +1,139 @@
+"""TextVectorStore against the engine: reads each item once, bounded, re-read after its TTL; the
+feed retriever and UserContext hand the vectors to the ranker's recent_text_similarity."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from elasticsearch import Elasticsearch
+
+from indexer.mappings import IndexNames
+from ranking.candidate import Candidate
+from ranking.config import RetrievalConfig
+from ranking.features import FEATURE_NAMES, feature_matrix
+from ranking.personal import UserContext
+from ranking.retrieval import with_text_vectors
+from ranking.stages import Personal, Query
+from ranking.text_vectors import TextVectorStore, text_vector_store
+
+VECTORS = {"a": [1.0, 0.0, 0.0], "b": [0.0, 1.0, 0.0], "c": [0.6, 0.8, 0.0]}
+COL = FEATURE_NAMES.index("recent_text_similarity")
+
+
+class CountingES:
+    """The real client, counting mget calls (the store's only reads)."""
+
+    def __init__(self, es: Elasticsearch) -> None:
+        self.es, self.mgets, self.ids_read = es, 0, []
+
+    def mget(self, **kwargs: Any) -> Any:
+        self.mgets += 1
+        self.ids_read.extend(kwargs["ids"])
+        return self.es.mget(**kwargs)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def index(es: Elasticsearch, names: IndexNames) -> Iterator[str]:
+    name = names.items
+    es.indices.create(index=name, mappings={"properties": {"text_vector": {"type": "dense_vector", "dims": 3}}})
+    for item_id, vector in VECTORS.items():
+        es.index(index=name, id=item_id, document={"title": item_id, "text_vector": vector})
+    es.index(index=name, id="no-vector", document={"title": "no vector"})
+    es.indices.refresh(index=name)
+    yield name
+
+
+def test_reads_each_item_once_and_leaves_out_what_has_no_vector(es: Elasticsearch, index: str) -> None:
+    spy = CountingES(es)
+    store = TextVectorStore(spy, index)  # type: ignore[arg-type]
+    found = store.get(["a", "no-vector", "missing", "c", "a"])
+    assert sorted(found) == ["a", "c"]
+    np.testing.assert_allclose(found["c"], VECTORS["c"])
+    assert not found["a"].flags.writeable  # shared across requests: read-only
+    assert store.get(["c", "missing", "no-vector"]).keys() == {"c"}
+    assert spy.mgets == 1 and sorted(spy.ids_read) == ["a", "c", "missing", "no-vector"]  # misses are remembered
+
+
+def test_rereads_after_the_ttl_and_evicts_the_least_recently_used(es: Elasticsearch, index: str) -> None:
+    spy, clock = CountingES(es), Clock()
+    store = TextVectorStore(spy, index, max_items=2, ttl_s=60.0, clock=clock)  # type: ignore[arg-type]
+    store.get(["a", "b"])
+    store.get(["a"])  # b is now the least recently used
+    store.get(["c"])  # evicts b
+    assert spy.mgets == 2
+    store.get(["a", "c"])
+    assert spy.mgets == 2  # both still held
+    store.get(["b"])
+    assert spy.mgets == 3 and spy.ids_read[-1] == "b"
+    clock.now = 61.0
+    store.get(["b"])
+    assert spy.mgets == 4  # stale: read again
+
+
+def test_attach_copies_candidates_with_their_vector(es: Elasticsearch, index: str) -> None:
+    store = TextVectorStore(es, index)
+    original = [Candidate("b", 2.0, item={"title": "b"}), Candidate("no-vector", 1.0, item={"title": "x"})]
+    attached = store.attach(original)
+    assert [c.item_id for c in attached] == ["b", "no-vector"]
+    np.testing.assert_allclose(attached[0].item["text_vector"], VECTORS["b"])
+    assert "text_vector" not in attached[1].item and "text_vector" not in original[0].item  # input untouched
+
+
+def test_the_ranker_feature_from_attached_vectors(es: Elasticsearch, index: str) -> None:
+    store = TextVectorStore(es, index)
+    candidates = store.attach([Candidate("a", 3.0), Candidate("c", 2.0), Candidate("no-vector", 1.0)])
+    personal = Personal(recent_text_vectors=(tuple(VECTORS["b"]), (0.0, 0.0, 1.0)))
+    column = feature_matrix(Query(personal=personal), candidates, 0.0)[:, COL]
+    assert column[:2].tolist() == pytest.approx([0.0, 0.8])  # a is orthogonal to both; c . b = 0.8
+    assert math.isnan(column[2])  # no text vector: missing, not zero
+    assert np.isnan(feature_matrix(Query(personal=Personal()), candidates, 0.0)[:, COL]).all()
+
+
+def test_user_context_gives_the_latest_liked_items_vectors_newest_first(es: Elasticsearch, index: str) -> None:
+    users = UserContext(
+        es,
+        "unused",
+        index,
+        lambda: None,
+        RetrievalConfig(),
+        None,
+        text_vectors=TextVectorStore(es, index),  # type: ignore[arg-type]
+    )
+    recent = [
+        {"item_id": "a", "w": 2.0, "ts": 1.0},
+        {"item_id": "b", "w": -2.0, "ts": 2.0},  # disliked: not a taste
+        {"item_id": "c", "w": 1.0, "ts": 3.0},
+        {"item_id": "missing", "w": 1.0, "ts": 4.0},
+    ]
+    parts = users.model_parts("u", {"recent": recent, "event_count": 4})
+    np.testing.assert_allclose(np.array(parts.recent_text_vectors), [VECTORS["c"], VECTORS["a"]])
+
+
+def test_retrievers_attach_vectors_only_when_the_ranker_can_compare_them(es: Elasticsearch, index: str) -> None:
+    spy = CountingES(es)
+    store = TextVectorStore(spy, index)  # type: ignore[arg-type]
+    found = [Candidate("a", 1.0)]
+    assert with_text_vectors(found, Query(personal=Personal()), store) is found  # no liked items' vectors
+    assert with_text_vectors(found, Query(), store) is found and spy.mgets == 0  # unknown user
+    liked = Query(personal=Personal(recent_text_vectors=((1.0, 0.0, 0.0),)))
+    assert "text_vector" in with_text_vectors(found, liked, store)[0].item
+    assert with_text_vectors(found, liked, None) is found  # no store configured
+
+
+def test_zero_cache_size_turns_the_store_off(es: Elasticsearch) -> None:
+    assert text_vector_store(es, "items", RetrievalConfig(text_vector_cache=0)) is None
+    assert isinstance(text_vector_store(es, "items", RetrievalConfig()), TextVectorStore)
+    with pytest.raises(ValueError, match="max_items"):
+        TextVectorStore(es, "items", max_items=0)
