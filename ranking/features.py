@@ -203,6 +203,19 @@ def item_vectors(candidates: Sequence[Candidate], field: str = "item_vector") ->
     return vectors, has
 
 
+def _closest_similarity(candidates: Sequence[Candidate], field: str, latest: Sequence[Sequence[float]]) -> np.ndarray:
+    """Per candidate, the highest dot product of its `field` vector with any of `latest` (those of
+    the candidates' dimension); NaN for a candidate without the vector or when none fits."""
+    out = np.full(len(candidates), _NAN)
+    vectors, has = item_vectors(candidates, field)
+    fitting = [v for v in latest if len(v) == vectors.shape[1] > 0]
+    if fitting and has.any():
+        with np.errstate(over="ignore", invalid="ignore"):
+            similarity = vectors[has].astype(np.float64) @ np.asarray(fitting, dtype=np.float64).T
+        out[has] = similarity.max(axis=1)
+    return out
+
+
 _VECTOR_TYPES = (list, tuple, np.ndarray)  # JSON lists from a response; arrays from ranking.text_vectors
 
 
@@ -311,20 +324,12 @@ def feature_matrix(
             if vectors.shape[1] == user.shape[0] and has.any():
                 with np.errstate(over="ignore", invalid="ignore"):
                     out[has, col["two_tower_dot"]] = vectors[has].astype(np.float64) @ user
-        if personal.recent_vectors and n:
-            vectors, has = item_vectors(candidates)
-            latest = [v for v in personal.recent_vectors if len(v) == vectors.shape[1] > 0]
-            if latest and has.any():
-                with np.errstate(over="ignore", invalid="ignore"):
-                    similarity = vectors[has].astype(np.float64) @ np.asarray(latest, dtype=np.float64).T
-                out[has, col["recent_item_similarity"]] = similarity.max(axis=1)
-        if personal.recent_text_vectors and n:
-            vectors, has = item_vectors(candidates, "text_vector")
-            latest = [v for v in personal.recent_text_vectors if len(v) == vectors.shape[1] > 0]
-            if latest and has.any():
-                with np.errstate(over="ignore", invalid="ignore"):
-                    similarity = vectors[has].astype(np.float64) @ np.asarray(latest, dtype=np.float64).T
-                out[has, col["recent_text_similarity"]] = similarity.max(axis=1)
+        for name, field, latest in (
+            ("recent_item_similarity", "item_vector", personal.recent_vectors),
+            ("recent_text_similarity", "text_vector", personal.recent_text_vectors),
+        ):
+            if latest and n:
+                out[:, col[name]] = _closest_similarity(candidates, field, latest)
         with np.errstate(invalid="ignore", over="ignore"):
             if personal.recent_created_at is not None:
                 gap = created - _number(personal.recent_created_at)
