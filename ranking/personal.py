@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -46,7 +46,7 @@ class ModelParts:
     cf: dict[str, float] = field(default_factory=dict)
     recent_created_at: float | None = None  # mean created_at (epoch s) of the TASTE_ITEMS latest liked items
     recent_log_price: float | None = None  # their mean log1p(price)
-    recent_text_vectors: tuple[tuple[float, ...], ...] = ()  # text_vectors of the RECENT_ITEMS latest liked
+    recent_text_vectors: tuple[Sequence[float], ...] = ()  # text_vectors of the RECENT_ITEMS latest liked
 
 
 def taste_means(docs: list[dict[str, Any]]) -> tuple[float | None, float | None]:
@@ -127,19 +127,27 @@ class UserContext:
         liked = [docs[i] for i in _latest_liked(recent) if i in docs][:TASTE_ITEMS]
         created, log_price = taste_means(liked)
         cf_items = self._neighbours(cf.model, recent) if cf else {}
-        parts = ModelParts(vector, recent_vectors, cf_items, created, log_price, self._recent_text_vectors(recent))
+        parts = ModelParts(
+            vector=vector,
+            recent_vectors=recent_vectors,
+            cf=cf_items,
+            recent_created_at=created,
+            recent_log_price=log_price,
+            recent_text_vectors=self._recent_text_vectors(recent),
+        )
         self._cache[key] = parts
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return parts
 
-    def _recent_text_vectors(self, recent: list[dict[str, Any]]) -> tuple[tuple[float, ...], ...]:
-        """The text_vectors of the RECENT_ITEMS latest liked items, newest first (none without a store)."""
+    def _recent_text_vectors(self, recent: list[dict[str, Any]]) -> tuple[Sequence[float], ...]:
+        """The text_vectors of the RECENT_ITEMS latest liked items, newest first (none without a store):
+        the store's read-only arrays as they are, so no request converts them again."""
         if self.text_vectors is None:
             return ()
         latest = _latest_liked(recent)[:RECENT_ITEMS]
         found = self.text_vectors.get(latest)
-        return tuple(tuple(float(x) for x in found[i]) for i in latest if i in found)
+        return tuple(found[i] for i in latest if i in found)
 
     def _neighbours(self, model: CFSource, recent: list[dict[str, Any]]) -> dict[str, float]:
         """CF items for the user's history (weights decayed by age), scaled so the best is 1."""
