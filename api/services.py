@@ -59,7 +59,12 @@ def build_services(
     registry = ModelRegistry(settings.models_dir)
     towers: HotModel[Any] = HotModel(registry, TOWERS, load_towers, check_every_s=settings.model_check_every_s)
     cf: HotModel[Any] = HotModel(registry, CF, load_cf, check_every_s=settings.model_check_every_s)
-    ranker_model: HotModel[Any] = HotModel(registry, RANKER, load_ranker, check_every_s=settings.model_check_every_s)
+    ranker_model: HotModel[Any] = HotModel(
+        registry,
+        RANKER,
+        partial(load_ranker, compile_trees=settings.ranker.compile),
+        check_every_s=settings.model_check_every_s,
+    )
     ranker: Ranker = ModelRanker(ranker_model.get) if settings.ranker.kind != "none" else NoopRanker()
     reranker: Reranker = MMRReranker(settings.rerank) if settings.rerank.kind != "none" else NoopReranker()
     cfg = settings.retrieval

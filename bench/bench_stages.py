@@ -3,8 +3,9 @@
 A LightGBM lambdarank model (--bags bags of --trees trees; RankerConfig's 8 bags by default,
 `--bags 8 --trees 21` is the size of the MovieLens feed model) is trained on synthetic requests, then one request
 of 200 candidates (realistic item documents and clause scores, a known user) goes through
-`LightGBMRanker.rank` (features + predict) and `MMRReranker.rerank` (k=20) many times. Prints
-the median and p99 of each part, with and without vectors in the documents: with them, each
+`LightGBMRanker.rank` (features + predict) and `MMRReranker.rerank` (k=20) many times, first with
+LightGBM's predict, then with the trees compiled (`ranking.compiled_trees`, what serving uses once
+compiled). Prints the median and p99 of each part, with and without vectors in the documents: with them, each
 candidate carries its 64-d item_vector (from the response) and 384-d text_vector (attached from
 `ranking.text_vectors`' memory store), and the user five liked items' vectors of each; without
 them MMR uses category/brand Jaccard and the similarity features are missing.
@@ -126,11 +127,20 @@ def main() -> None:
     reranker = MMRReranker(RerankConfig(), clock=lambda: NOW)
 
     out(f"{args.candidates} candidates, k={args.k}, {args.repeats} repeats; milliseconds (median / p99)")
-    for label, vectors in (("with vectors (MMR cosine)", True), ("without vectors (MMR Jaccard)", False)):
-        out(f"  {label}")
-        found = candidates(rng, args.candidates, vectors)
-        for name, (median, p99) in measure(ranker, reranker, query, found, args.k, args.repeats).items():
-            out(f"    {name:<26} {median:6.3f} / {p99:6.3f}")
+    pages = {vectors: candidates(rng, args.candidates, vectors) for vectors in (True, False)}
+    for trees_label in ("LightGBM predict", "compiled trees (serving default)"):
+        if trees_label.startswith("compiled"):
+            started = time.perf_counter()
+            ranker.compile()
+            if ranker.compiled is None:
+                out("trees not compiled (see the warning); skipping")
+                break
+            out(f"compiled the trees in {time.perf_counter() - started:.1f} s")
+        out(trees_label)
+        for label, vectors in (("with vectors (MMR cosine)", True), ("without vectors (MMR Jaccard)", False)):
+            out(f"  {label}")
+            for name, (median, p99) in measure(ranker, reranker, query, pages[vectors], args.k, args.repeats).items():
+                out(f"    {name:<26} {median:6.3f} / {p99:6.3f}")
 
 
 def measure(
@@ -146,7 +156,7 @@ def measure(
     turn = iter(range(10**12))
     parts: dict[str, Callable[[], object]] = {
         "features": lambda: feature_matrix(query, pair[next(turn) % 2], NOW),
-        "lightgbm predict": lambda: ranker.predict(X),
+        "trees predict": lambda: ranker.predict(X),
         "rank (features+predict)": lambda: ranker.rank(query, pair[next(turn) % 2]),
         "mmr + rules (feed)": lambda: reranker.rerank(feed, ranked[next(turn) % 2], k),
         "total: rank + mmr": lambda: reranker.rerank(feed, ranker.rank(query, pair[next(turn) % 2]), k),

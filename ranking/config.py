@@ -159,6 +159,12 @@ class RankerConfig(BaseModel):
     predict_num_threads: int = Field(
         1, ge=1, description="Serving threads; one is fastest for a single request's ~200 rows. Default 1."
     )
+    compile: bool = Field(
+        True,
+        description="Serving: compile a loaded ranker's trees to machine code (lleaves) in a background thread; "
+        "LightGBM predicts until that is done, and for good if compiling fails. The same scores; the feed model's "
+        "8 x 69 trees score 200 candidates in ~0.1 ms instead of ~2.6 ms. Default true.",
+    )
 
     @field_validator("monotone")
     @classmethod

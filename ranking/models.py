@@ -16,10 +16,14 @@ COMPONENTS = (TOWERS, CF, RANKER)
 CF_SOURCES: dict[str, type[CandidateSource]] = {"swing": Swing, "itemcf": ItemCF}
 
 
-def load_ranker(path: Path) -> LightGBMRanker:
+def load_ranker(path: Path, *, compile_trees: bool = True) -> LightGBMRanker:
     """Loader for HotModel: refuses (FeatureMismatchError) a ranker trained on other features,
-    so serving keeps the previous ranker or retrieval order."""
-    return LightGBMRanker.load(path)
+    so serving keeps the previous ranker or retrieval order. With `compile_trees` the trees are
+    compiled in the background (`LightGBMRanker.compile`): loading stays as fast as before."""
+    ranker = LightGBMRanker.load(path)
+    if compile_trees:
+        ranker.compile(background=True)
+    return ranker
 
 
 def save_cf(model: CandidateSource, source: str, path: Path) -> None:

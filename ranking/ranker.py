@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ import lightgbm as lgb
 import numpy as np
 
 from ranking.candidate import Candidate
+from ranking.compiled_trees import CompiledTrees
 from ranking.config import RankerConfig
 from ranking.errors import FeatureMismatchError, ModelLoadError, NotFittedError
 from ranking.features import FEATURE_NAMES, RequestContext, feature_matrix
@@ -183,6 +185,7 @@ class LightGBMRanker:
         self.best_iteration = 0
         self.validation: dict[str, float] = {}
         self.validation_curve: list[float] = []  # validation NDCG@EVAL_AT after each tree
+        self.compiled: CompiledTrees | None = None  # the same trees as machine code, once `compile` is done
 
     # --- training ---------------------------------------------------------------------------
     def params(self) -> dict[str, Any]:
@@ -245,6 +248,7 @@ class LightGBMRanker:
         valid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         if all(given):
             valid = _check_split(X_valid, y_valid, group_valid, n_features, suffix="_valid")
+        self.compiled = None  # compiled from the trees being replaced
         if self.cfg.bags == 1:
             booster, curve = self._train(X, y, group_arr, valid, early_stopping=True)
             self.boosters = [booster]
@@ -366,10 +370,50 @@ class LightGBMRanker:
             raise ValueError(f"X must have shape (rows, {len(self.feature_names)}), got {X.shape}")
         if X.shape[0] == 0:
             return np.zeros(0, dtype=np.float64)
-        iterations, threads = self.best_iteration, self.cfg.predict_num_threads
-        scores = np.mean([b.predict(X, num_iteration=iterations, num_threads=threads) for b in boosters], axis=0)
+        compiled = self.compiled
+        if compiled is not None:
+            scores = compiled.predict(X)
+        else:
+            iterations, threads = self.best_iteration, self.cfg.predict_num_threads
+            scores = np.mean([b.predict(X, num_iteration=iterations, num_threads=threads) for b in boosters], axis=0)
         prior = self._prior(X)
         return scores if prior is None else scores + prior
+
+    def compile(self, *, background: bool = False) -> threading.Thread | None:
+        """Compile the trees to machine code (`ranking.compiled_trees`), after which `predict` uses
+        them: the same scores, ~20x less time for one request's candidates.
+
+        A failure (lleaves missing, a model it cannot read) is logged and LightGBM keeps
+        predicting: compiling is an optimisation, never a reason to stop serving.
+
+        Args:
+            background: compile in a daemon thread and return it (serving: LightGBM answers
+                requests meanwhile); otherwise compile now and return None.
+
+        Raises:
+            NotFittedError: before fit() or load().
+        """
+        boosters, iterations = self._boosters(), self.best_iteration
+
+        def run() -> None:
+            started = time.perf_counter()
+            try:
+                compiled = CompiledTrees.compile(boosters, iterations)
+            except Exception as exc:  # noqa: BLE001 - any failure leaves LightGBM predicting
+                logger.warning("ranker trees not compiled, LightGBM predicts: %s: %s", type(exc).__name__, exc)
+                return
+            if self.boosters is boosters:  # not refitted meanwhile
+                self.compiled = compiled
+                logger.info(
+                    "compiled %d bag(s) of %d trees in %.1f s", len(boosters), iterations, time.perf_counter() - started
+                )
+
+        if not background:
+            run()
+            return None
+        thread = threading.Thread(target=run, name="compile-ranker", daemon=True)
+        thread.start()
+        return thread
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Per-feature SHAP contributions, shape (rows, len(feature_names) + 1); the last column is

@@ -86,6 +86,16 @@ def test_published_ranker_reorders_and_explains(client: TestClient, settings: Se
     assert "retrieval_rank" in ranker["top_contributions"]
     assert {"mmr_penalty", "mmr_score", "rules"} <= set(after[0]["explain"]["rerank"])
     assert {"bm25", "knn_text"} <= set(after[0]["explain"]["retrieval"])
+    # Serving compiles the loaded trees in the background (TANDEM_RANKER__COMPILE, on by default);
+    # once they are, the order is the same.
+    loaded = client.app.state.services.ranker.get().model
+    for _ in range(300):
+        if loaded.compiled is not None:
+            break
+        time.sleep(0.1)
+    assert loaded.compiled is not None
+    again = client.get("/search", params={"q": "wireless", "k": 5}).json()["items"]
+    assert [i["id"] for i in again] == [i["id"] for i in after]
 
 
 def test_ranker_with_other_features_is_refused_and_retrieval_order_kept(
