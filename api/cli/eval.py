@@ -27,7 +27,7 @@ def evaluate(
     ranker: Annotated[
         bool,
         typer.Option(
-            help="Train the feed ranker on feeds replayed at two time cuts of the training events; "
+            help="Train the feed ranker on feeds replayed at up to four time cuts of the training events; "
             "score ranker and MMR rows."
         ),
     ] = True,

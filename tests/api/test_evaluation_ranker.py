@@ -344,7 +344,8 @@ def test_eval_scores_ranker_and_mmr_rows_and_cleans_up(
     assert methods[HYBRID]["recall@20"] > methods["Popularity"]["recall@20"]
 
     ranker = report["ranker"]
-    # Two nested cuts, each replaying every user's feed once (in one of two cross-fitted states);
+    # As many nested cuts as the users' positives allow (RANKER_CUTS is 4; 18 positives leave room
+    # for 2 here), each replaying every user's feed once (in one of two cross-fitted states);
     # trees chosen on the newer cut, fit on both.
     assert ranker["cuts"] == 2 and ranker["folds"] == 2 and ranker["cut_users"] == 2 * N_USERS
     per_cut = ranker["replay_per_cut"]  # newest first
