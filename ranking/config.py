@@ -163,8 +163,8 @@ class RankerConfig(BaseModel):
     compile: bool = Field(
         True,
         description="Serving: compile a loaded ranker's trees to machine code (lleaves) in a background thread; "
-        "LightGBM predicts until that is done, and for good if compiling fails. The same scores; the feed model's "
-        "8 x 69 trees score 200 candidates in ~0.1 ms instead of ~2.6 ms. Default true.",
+        "LightGBM predicts until that is done, and for good if compiling fails. The same scores; 8 x 69 trees score "
+        "200 candidates in 0.23 ms instead of 1.7 ms, 8 x 278 in 2.5 ms instead of 11 ms. Default true.",
     )
 
     @field_validator("monotone")
