@@ -332,8 +332,8 @@ def replay_search_events(
         ...         return [Candidate("a", 2.0, {"bm25": 3.0}), Candidate("b", 1.0, {"bm25": 1.0})]
         >>> logged = [{"user_id": "u", "item_id": "b", "type": "click", "timestamp": 0, "query": "tea"}]
         >>> data = replay_search_events(logged, Fixed(), k=2)
-        >>> data.X.shape, data.y.tolist(), data.group.tolist()
-        ((2, 22), [0, 2], [2])
+        >>> data.X.shape == (2, len(FEATURE_NAMES)), data.y.tolist(), data.group.tolist()
+        (True, [0, 2], [2])
     """
     if k <= 0:
         raise ValueError(f"k must be positive, got {k}")

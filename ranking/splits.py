@@ -60,8 +60,8 @@ def temporal_split(
         >>> ev = [{"user_id": "u", "item_id": str(i), "type": "like", "timestamp": i}
         ...       for i in range(4)]
         >>> train, held = temporal_split(ev, n_holdout=2)
-        >>> [e["item_id"] for e in train], held
-        (['0', '1'], {'u': {'2', '3'}})
+        >>> [e["item_id"] for e in train], sorted(held["u"])
+        (['0', '1'], ['2', '3'])
     """
     if n_holdout <= 0:
         raise ValueError(f"n_holdout must be positive, got {n_holdout}")

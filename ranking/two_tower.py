@@ -452,6 +452,7 @@ class TwoTowerModel(nn.Module):
             (n, dim) float32, unit L2 norm.
 
         Example:
+            >>> model = TwoTowerModel()  # untrained: a default TowerConfig
             >>> model.encode_items([{"id": "new"}], np.zeros((1, 384), np.float32)).shape
             (1, 64)
         """
@@ -481,7 +482,7 @@ class TwoTowerModel(nn.Module):
             (dim,) float32, unit L2 norm.
 
         Example:
-            >>> model.encode_user(np.zeros((0, 64)), np.zeros(0), np.zeros(0)).shape
+            >>> TwoTowerModel().encode_user(np.zeros((0, 64)), np.zeros(0), np.zeros(0)).shape
             (64,)
         """
         m = len(weights)
