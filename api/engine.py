@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 from elasticsearch import Elasticsearch
+from elasticsearch.serializer import OrjsonSerializer
 
 from api.settings import Settings
 
@@ -152,6 +153,8 @@ def make_client(settings: Settings, url: str | None = None) -> Elasticsearch:
 
     A refused connection fails in milliseconds and is retried `elasticsearch_max_retries` times; a
     timeout is never retried, so a hung engine costs one `elasticsearch_timeout_s`, not several.
+    JSON goes through orjson: a feed's search response (200 hits with their item vectors) decodes
+    several times faster than with the standard library's json.
     """
     kwargs: dict[str, Any] = {
         "request_timeout": settings.elasticsearch_timeout_s,
@@ -164,4 +167,4 @@ def make_client(settings: Settings, url: str | None = None) -> Elasticsearch:
         kwargs["basic_auth"] = (settings.elasticsearch_username, settings.elasticsearch_password.get_secret_value())
     if settings.elasticsearch_ca_certs is not None:
         kwargs["ca_certs"] = str(settings.elasticsearch_ca_certs)
-    return Elasticsearch(url or resolve_url(settings), **kwargs)
+    return Elasticsearch(url or resolve_url(settings), serializer=OrjsonSerializer(), **kwargs)

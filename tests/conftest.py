@@ -19,7 +19,8 @@ import pytest
 from elasticsearch import Elasticsearch
 from hypothesis import HealthCheck, settings
 
-from api.engine import DevEngine
+from api.engine import DevEngine, make_client
+from api.settings import Settings
 from indexer.embedding import TextEncoder
 from indexer.mappings import IndexNames
 
@@ -67,7 +68,8 @@ def es_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="session")
 def es(es_url: str) -> Iterator[Elasticsearch]:
-    client = Elasticsearch(es_url, request_timeout=30)
+    # serving's client (its serializer included), with a longer timeout
+    client = make_client(Settings(_env_file=None, elasticsearch_timeout_s=30), es_url)
     yield client
     client.close()
 
