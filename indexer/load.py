@@ -31,7 +31,7 @@ from indexer.errors import BulkLoadError, NothingToIndexError, RowError, RowVali
 from indexer.events import validate_event
 from indexer.mappings import IndexNames, index_body, new_version
 from indexer.readers import check_source, read_records
-from indexer.values import iso
+from indexer.values import iso, vector_value
 
 logger = logging.getLogger(__name__)
 
@@ -321,9 +321,9 @@ def _load_items(
         item_vectors = item_vectorizer(pending, vectors) if item_vectorizer is not None else None
         batch = []
         for row, (doc, vector) in enumerate(zip(pending, vectors)):
-            doc["text_vector"] = vector.tolist()
+            doc["text_vector"] = vector_value(vector)
             if item_vectors is not None:
-                doc["item_vector"] = item_vectors[row].tolist()
+                doc["item_vector"] = vector_value(item_vectors[row])
             doc["indexed_at"] = indexed_at
             batch.append({"_op_type": "index", "_index": index, "_id": doc["id"], "_source": doc})
         batches.put(batch)

@@ -14,6 +14,7 @@ from indexer.config import IndexerConfig
 from indexer.errors import BulkLoadError
 from indexer.load import bulk_actions, ensure_index
 from indexer.mappings import IndexNames, index_body
+from indexer.values import vector_value
 
 EVENT_FIELDS = ["user_id", "item_id", "type", "value", "@timestamp", "request_id", "query", "position"]
 
@@ -70,7 +71,7 @@ def write_item_vectors(
     Raises:
         BulkLoadError: some items were not updated; `failed` holds their results.
     """
-    docs = {str(item["id"]): {"item_vector": vector.tolist()} for item, vector in zip(items, vectors)}
+    docs = {str(item["id"]): {"item_vector": vector_value(vector)} for item, vector in zip(items, vectors)}
     return write_item_fields(es, index, docs, cfg, what="item_vector", progress=progress)
 
 

@@ -10,6 +10,9 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+import orjson
+
 from indexer.errors import RowValidationError
 
 MAX_ID_BYTES = 512  # Elasticsearch's limit on _id
@@ -147,6 +150,18 @@ def parse_timestamp(field: str, value: Any, *, required: bool = False) -> dateti
 def iso(moment: datetime) -> str:
     """UTC ISO 8601 with a 'Z', the one timestamp spelling stored in Elasticsearch."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def vector_value(vector: np.ndarray) -> list[float]:
+    """A dense_vector for a document: float32, each number in the shortest decimal that reads back
+    as the same float32. Lossless (Elasticsearch stores float32), and about half the JSON of
+    `tolist()`'s float64 spellings: a feed's search response carries 200 item vectors in `_source`.
+
+    Example:
+        >>> vector_value(np.array([0.1, 1 / 3], dtype=np.float32))
+        [0.1, 0.33333334]
+    """
+    return orjson.loads(orjson.dumps(np.asarray(vector, dtype=np.float32), option=orjson.OPT_SERIALIZE_NUMPY))
 
 
 def _is_number(text: str) -> bool:
