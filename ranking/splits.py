@@ -103,8 +103,8 @@ def global_time_split(
         >>> ev = [{"user_id": "u", "item_id": str(i), "type": "like", "timestamp": i}
         ...       for i in range(10)]
         >>> train, held = global_time_split(ev, valid_fraction=0.2)
-        >>> len(train), held
-        (8, {'u': {'8', '9'}})
+        >>> len(train), sorted(held["u"])
+        (8, ['8', '9'])
     """
     if not 0.0 < valid_fraction < 1.0:
         raise ValueError(f"valid_fraction must be in (0, 1), got {valid_fraction}")
