@@ -104,8 +104,8 @@ from ranking.replay import ReplaySet
 from ranking.rerank import MMRReranker
 from ranking.retrieval import FeedRetriever
 from ranking.splits import Holdout, temporal_split
-from ranking.text_vectors import text_vector_store
 from ranking.train_towers import rank_with_towers, train_towers
+from ranking.vector_store import text_vector_store
 
 logger = logging.getLogger(__name__)
 HYBRID = "HybridFeed (ES)"

@@ -22,7 +22,7 @@ from ranking.registry import HotModel, ModelRegistry
 from ranking.rerank import MMRReranker
 from ranking.retrieval import CategorySpreadReranker, FeedRetriever, HybridRetriever, PopularRetriever
 from ranking.stages import NoopRanker, NoopReranker, Ranker, Reranker
-from ranking.text_vectors import text_vector_store
+from ranking.vector_store import item_vector_store, text_vector_store
 
 
 @dataclass
@@ -70,6 +70,7 @@ def build_services(
     cfg = settings.retrieval
     cold_start_feed = Pipeline(PopularRetriever(es, names.items, cfg), reranker=CategorySpreadReranker())
     texts = text_vector_store(es, names.items, cfg)
+    vectors = item_vector_store(es, names.items, cfg)  # one for both pipelines
     spool = EventSpool(
         settings.spool_path,
         recover_chunk=settings.indexer.bulk_chunk_size,
@@ -88,8 +89,8 @@ def build_services(
         users=UserContext(
             es, names.users, names.items, towers.get, cfg, settings.interactions, cf=cf.get, text_vectors=texts
         ),
-        search=Pipeline(HybridRetriever(es, names.items, encoder, cfg, texts), ranker, reranker),
-        feed=Pipeline(FeedRetriever(es, names.items, cfg, texts), ranker, reranker),
+        search=Pipeline(HybridRetriever(es, names.items, encoder, cfg, texts, vectors), ranker, reranker),
+        feed=Pipeline(FeedRetriever(es, names.items, cfg, texts, vectors), ranker, reranker),
         cold_start_feed=cold_start_feed,
         popular=PopularCache(cold_start_feed, cfg.candidates, settings.popular_cache_refresh_s),
         spool=spool,

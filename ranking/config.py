@@ -77,6 +77,14 @@ class RetrievalConfig(BaseModel):
         "(~1.5 KB each at 384 dims; read once per item, re-read hourly). 0 = off: the feature is then missing (NaN), "
         "so a ranker trained with it should be retrained. Default 100000.",
     )
+    item_vector_cache: int = Field(
+        100_000,
+        ge=0,
+        description="Items whose item_vector (the towers', for the ranker's features and MMR) the API keeps in memory "
+        "(~0.4 KB each at 64 dims): search responses then leave the vectors out and carry each hit's _seq_no, and "
+        "a vector is read again when its document changes. 0 = off: every response carries the vectors. "
+        "Default 100000.",
+    )
     search_personal_weight: float = Field(
         0.2,
         ge=0,

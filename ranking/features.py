@@ -52,7 +52,7 @@ FEATURE_DOCS: dict[str, str] = {
     "items); NaN without them.",
     "recent_text_similarity": "Highest text_vector cosine to Personal.recent_text_vectors (the same latest liked "
     "items; content: a sequel, the same year and genres); NaN without them or without the candidate's text_vector "
-    "(attached by ranking.text_vectors).",
+    "(attached by ranking.vector_store).",
     "created_gap_years": "Item created_at minus Personal.recent_created_at (the mean of the user's latest liked "
     "items), in years; NaN when either is unknown.",
     "log_price_gap": "log1p(price) minus Personal.recent_log_price (the mean over the user's latest liked items); "
@@ -216,7 +216,7 @@ def _closest_similarity(candidates: Sequence[Candidate], field: str, latest: Seq
     return out
 
 
-_VECTOR_TYPES = (list, tuple, np.ndarray)  # JSON lists from a response; arrays from ranking.text_vectors
+_VECTOR_TYPES = (list, tuple, np.ndarray)  # JSON lists from a response; arrays from ranking.vector_store
 
 
 def _convert_vectors(raw: list[Any]) -> tuple[np.ndarray, np.ndarray]:

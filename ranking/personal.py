@@ -15,8 +15,8 @@ from ranking.features import created_at_seconds, numbers
 from ranking.interactions import InteractionConfig, recency_decay
 from ranking.registry import Loaded
 from ranking.stages import Personal
-from ranking.text_vectors import TextVectorStore
 from ranking.timing import timed
+from ranking.vector_store import VectorStore
 
 SECONDS_PER_DAY = 86_400.0
 RECENT_ITEMS = 5  # latest liked items whose vectors ride along in Personal.recent_vectors
@@ -78,7 +78,7 @@ class UserContext:
         interactions: InteractionConfig,
         *,
         cf: Callable[[], Loaded[Any] | None] = lambda: None,
-        text_vectors: TextVectorStore | None = None,
+        text_vectors: VectorStore | None = None,
         cache_size: int = 10_000,
     ) -> None:
         self.es = es

@@ -27,6 +27,15 @@ SOURCE_EXCLUDES = list(VECTOR_FIELDS)  # the dev engine ignores the mapping's _s
 CANDIDATE_SOURCE_EXCLUDES = ["text_vector"]
 
 
+def candidate_source(cfg: RetrievalConfig) -> dict[str, Any]:
+    """What a search or feed request asks for of each hit's document: without the vectors and with
+    its version (`_seq_no`, for ranking.vector_store) when the API keeps item vectors in memory,
+    else with the item_vector itself."""
+    if cfg.item_vector_cache:
+        return {"source_excludes": list(VECTOR_FIELDS), "seq_no_primary_term": True}
+    return {"source_excludes": CANDIDATE_SOURCE_EXCLUDES}
+
+
 def filter_clauses(filters: Filters) -> list[dict[str, Any]]:
     """ES filter clauses (no scoring) for the hard constraints."""
     clauses: list[dict[str, Any]] = []
@@ -90,7 +99,7 @@ def search_body(
     return {
         "size": size,
         "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": hard, "must_not": excluded}},
-        "source_excludes": CANDIDATE_SOURCE_EXCLUDES,
+        **candidate_source(cfg),
         "include_named_queries_score": True,
     }
 
@@ -238,7 +247,7 @@ def feed_body(
                 "must_not": excluded,
             }
         },
-        "source_excludes": CANDIDATE_SOURCE_EXCLUDES,
+        **candidate_source(cfg),
         "include_named_queries_score": True,
     }
 

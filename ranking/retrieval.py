@@ -23,8 +23,8 @@ from ranking.query import (
     suggest_body,
 )
 from ranking.stages import Filters, Query
-from ranking.text_vectors import TextVectorStore
 from ranking.timing import timed
+from ranking.vector_store import VectorStore, item_vector_store
 
 logger = logging.getLogger(__name__)
 
@@ -92,13 +92,16 @@ class HybridRetriever:
         index: str,
         encoder: QueryEncoder | None,
         cfg: RetrievalConfig,
-        text_vectors: TextVectorStore | None = None,
+        text_vectors: VectorStore | None = None,
+        item_vectors: VectorStore | None = None,
     ) -> None:
         self.es = es
         self.index = index
         self.encoder = encoder
         self.cfg = cfg
         self.text_vectors = text_vectors  # attached to candidates for the ranker's recent_text_similarity
+        # put into the hits a response leaves them out of (cfg.item_vector_cache); serving shares one store
+        self.item_vectors = (item_vectors or item_vector_store(es, index, cfg)) if cfg.item_vector_cache else None
 
     def retrieve(self, query: Query, k: int) -> list[Candidate]:
         if not query.text:
@@ -116,11 +119,19 @@ class HybridRetriever:
             personal_weight = self.cfg.search_personal_weight
         with timed("es"):
             response = self.es.search(index=self.index, **body)
+        with_item_vectors(response, self.item_vectors)
         found = fuse(_candidates(response, boosts), self.cfg.fusion_alpha, personal_weight)[:k]
         return with_text_vectors(found, query, self.text_vectors)
 
 
-def with_text_vectors(candidates: list[Candidate], query: Query, store: TextVectorStore | None) -> list[Candidate]:
+def with_item_vectors(response: Mapping[str, Any], store: VectorStore | None) -> None:
+    """Give the response's hits their item_vector from `store` (in place). A store exists exactly when
+    cfg.item_vector_cache is set, which is when the request left the vectors out (`query.candidate_source`)."""
+    if store is not None:
+        store.fill(response["hits"]["hits"])
+
+
+def with_text_vectors(candidates: list[Candidate], query: Query, store: VectorStore | None) -> list[Candidate]:
     """The candidates with their text_vectors attached, when the ranker can use them: a store is
     configured and the user has recent liked items' text vectors to compare with."""
     if store is None or query.personal is None or not query.personal.recent_text_vectors:
@@ -144,12 +155,19 @@ class FeedRetriever:
     """
 
     def __init__(
-        self, es: Elasticsearch, index: str, cfg: RetrievalConfig, text_vectors: TextVectorStore | None = None
+        self,
+        es: Elasticsearch,
+        index: str,
+        cfg: RetrievalConfig,
+        text_vectors: VectorStore | None = None,
+        item_vectors: VectorStore | None = None,
     ) -> None:
         self.es = es
         self.index = index
         self.cfg = cfg
         self.text_vectors = text_vectors  # attached to candidates for the ranker's recent_text_similarity
+        # put into the hits a response leaves them out of (cfg.item_vector_cache); serving shares one store
+        self.item_vectors = (item_vectors or item_vector_store(es, index, cfg)) if cfg.item_vector_cache else None
 
     def retrieve(self, query: Query, k: int) -> list[Candidate]:
         if query.personal is None:
@@ -157,6 +175,7 @@ class FeedRetriever:
         body = feed_body(query.personal, query.filters, self.cfg, k, query.as_of)
         with timed("es"):
             response = self.es.search(index=self.index, **body)
+        with_item_vectors(response, self.item_vectors)
         boosts = {**_personal_boosts(self.cfg), "popular_fresh": self.cfg.feed_popularity_weight}
         return with_text_vectors(_candidates(response, boosts)[:k], query, self.text_vectors)
 

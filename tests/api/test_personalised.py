@@ -21,6 +21,7 @@ from indexer.mappings import IndexNames
 from ranking.models import current_towers
 from ranking.personal import taste_means
 from ranking.registry import ModelRegistry
+from ranking.stages import Query
 from ranking.two_tower import TowerConfig
 from tests.conftest import DATA
 
@@ -152,6 +153,11 @@ def test_personal_carries_the_latest_liked_item_vectors(
         for item in feed
         for field in ("item_vector", "text_vector")  # the ranker's text vectors stay internal too
     )
+    # the engine's response leaves item vectors out; the features and MMR get the stored ones from memory
+    candidates = trained.app.state.services.feed.retriever.retrieve(Query(user_id="vec-user", personal=personal), 5)
+    for candidate in candidates:
+        stored = es.get(index=names.items, id=candidate.item_id, source_includes=["item_vector"])["_source"]
+        assert list(candidate.item["item_vector"]) == pytest.approx(stored["item_vector"])
     # the counters `tandem train` wrote are served; the daily positives behind the trend stay internal
     assert all("clicks" in item and "daily_positives" not in item for item in feed)
     assert "daily_positives" in es.get(index=names.items, id="t21")["_source"]

@@ -17,7 +17,10 @@ def test_hybrid_request_has_named_bm25_and_knn_clauses() -> None:
     assert should[1]["knn"]["_name"] == "knn_text" and should[1]["knn"]["k"] == 50
     assert body["query"]["bool"]["minimum_should_match"] == 1  # filters alone must not match everything
     assert body["include_named_queries_score"] is True
-    assert body["source_excludes"] == ["text_vector"]  # item_vector rides along for features and MMR
+    # the vectors come from the API's memory (ranking.vector_store), validated by each hit's _seq_no
+    assert body["source_excludes"] == ["text_vector", "item_vector"] and body["seq_no_primary_term"] is True
+    uncached = search_body("tea mug", None, Filters(), RetrievalConfig(item_vector_cache=0), size=5)
+    assert uncached["source_excludes"] == ["text_vector"] and "seq_no_primary_term" not in uncached
 
 
 def test_filters_apply_to_bm25_and_as_knn_prefilter() -> None:

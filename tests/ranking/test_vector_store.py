@@ -1,5 +1,6 @@
-"""TextVectorStore against the engine: reads each item once, bounded, re-read after its TTL; the
-feed retriever and UserContext hand the vectors to the ranker's recent_text_similarity."""
+"""VectorStore against the engine: reads each item once, bounded, re-read after its TTL or (for
+search hits) as soon as the document changes; the retrievers and UserContext hand the vectors to
+the ranker's features and MMR."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from ranking.candidate import Candidate
 from ranking.config import RetrievalConfig
 from ranking.features import FEATURE_NAMES, feature_matrix
 from ranking.personal import UserContext
-from ranking.retrieval import with_text_vectors
-from ranking.stages import Personal, Query
-from ranking.text_vectors import TextVectorStore, text_vector_store
+from ranking.query import feed_body
+from ranking.retrieval import FeedRetriever, with_text_vectors
+from ranking.stages import Filters, Personal, Query
+from ranking.vector_store import VectorStore, item_vector_store, text_vector_store
 
 VECTORS = {"a": [1.0, 0.0, 0.0], "b": [0.0, 1.0, 0.0], "c": [0.6, 0.8, 0.0]}
 COL = FEATURE_NAMES.index("recent_text_similarity")
@@ -57,7 +59,7 @@ def index(es: Elasticsearch, names: IndexNames) -> Iterator[str]:
 
 def test_reads_each_item_once_and_leaves_out_what_has_no_vector(es: Elasticsearch, index: str) -> None:
     spy = CountingES(es)
-    store = TextVectorStore(spy, index)  # type: ignore[arg-type]
+    store = VectorStore(spy, index, "text_vector")  # type: ignore[arg-type]
     found = store.get(["a", "no-vector", "missing", "c", "a"])
     assert sorted(found) == ["a", "c"]
     np.testing.assert_allclose(found["c"], VECTORS["c"])
@@ -68,7 +70,7 @@ def test_reads_each_item_once_and_leaves_out_what_has_no_vector(es: Elasticsearc
 
 def test_rereads_after_the_ttl_and_evicts_the_least_recently_used(es: Elasticsearch, index: str) -> None:
     spy, clock = CountingES(es), Clock()
-    store = TextVectorStore(spy, index, max_items=2, ttl_s=60.0, clock=clock)  # type: ignore[arg-type]
+    store = VectorStore(spy, index, "text_vector", max_items=2, ttl_s=60.0, clock=clock)  # type: ignore[arg-type]
     store.get(["a", "b"])
     store.get(["a"])  # b is now the least recently used
     store.get(["c"])  # evicts b
@@ -83,7 +85,7 @@ def test_rereads_after_the_ttl_and_evicts_the_least_recently_used(es: Elasticsea
 
 
 def test_attach_copies_candidates_with_their_vector(es: Elasticsearch, index: str) -> None:
-    store = TextVectorStore(es, index)
+    store = VectorStore(es, index, "text_vector")
     original = [Candidate("b", 2.0, item={"title": "b"}), Candidate("no-vector", 1.0, item={"title": "x"})]
     attached = store.attach(original)
     assert [c.item_id for c in attached] == ["b", "no-vector"]
@@ -92,7 +94,7 @@ def test_attach_copies_candidates_with_their_vector(es: Elasticsearch, index: st
 
 
 def test_the_ranker_feature_from_attached_vectors(es: Elasticsearch, index: str) -> None:
-    store = TextVectorStore(es, index)
+    store = VectorStore(es, index, "text_vector")
     candidates = store.attach([Candidate("a", 3.0), Candidate("c", 2.0), Candidate("no-vector", 1.0)])
     personal = Personal(recent_text_vectors=(tuple(VECTORS["b"]), (0.0, 0.0, 1.0)))
     column = feature_matrix(Query(personal=personal), candidates, 0.0)[:, COL]
@@ -109,7 +111,7 @@ def test_user_context_gives_the_latest_liked_items_vectors_newest_first(es: Elas
         lambda: None,
         RetrievalConfig(),
         None,
-        text_vectors=TextVectorStore(es, index),  # type: ignore[arg-type]
+        text_vectors=VectorStore(es, index, "text_vector"),  # type: ignore[arg-type]
     )
     recent = [
         {"item_id": "a", "w": 2.0, "ts": 1.0},
@@ -123,7 +125,7 @@ def test_user_context_gives_the_latest_liked_items_vectors_newest_first(es: Elas
 
 def test_retrievers_attach_vectors_only_when_the_ranker_can_compare_them(es: Elasticsearch, index: str) -> None:
     spy = CountingES(es)
-    store = TextVectorStore(spy, index)  # type: ignore[arg-type]
+    store = VectorStore(spy, index, "text_vector")  # type: ignore[arg-type]
     found = [Candidate("a", 1.0)]
     assert with_text_vectors(found, Query(personal=Personal()), store) is found  # no liked items' vectors
     assert with_text_vectors(found, Query(), store) is found and spy.mgets == 0  # unknown user
@@ -134,6 +136,69 @@ def test_retrievers_attach_vectors_only_when_the_ranker_can_compare_them(es: Ela
 
 def test_zero_cache_size_turns_the_store_off(es: Elasticsearch) -> None:
     assert text_vector_store(es, "items", RetrievalConfig(text_vector_cache=0)) is None
-    assert isinstance(text_vector_store(es, "items", RetrievalConfig()), TextVectorStore)
+    assert isinstance(text_vector_store(es, "items", RetrievalConfig()), VectorStore)
     with pytest.raises(ValueError, match="max_items"):
-        TextVectorStore(es, "items", max_items=0)
+        VectorStore(es, "items", "text_vector", max_items=0)
+    assert item_vector_store(es, "items", RetrievalConfig(item_vector_cache=0)) is None
+    assert item_vector_store(es, "items", RetrievalConfig()).field == "item_vector"  # type: ignore[union-attr]
+
+
+# --- item vectors: left out of the response, served from memory while the document is unchanged ---
+
+FEED = RetrievalConfig(feed_popularity_weight=0.0)  # the kNN clause alone: no dates in these documents
+
+
+@pytest.fixture
+def items(es: Elasticsearch, names: IndexNames) -> Iterator[str]:
+    name = names.items
+    mappings = {"properties": {"item_vector": {"type": "dense_vector", "dims": 3, "similarity": "dot_product"}}}
+    es.indices.create(index=name, mappings=mappings)
+    for item_id, vector in VECTORS.items():
+        es.index(index=name, id=item_id, document={"title": item_id, "item_vector": vector})
+    es.index(index=name, id="no-vector", document={"title": "no vector"})
+    es.indices.refresh(index=name)
+    yield name
+
+
+def _feed(es: Elasticsearch, index: str, cfg: RetrievalConfig, store: VectorStore | None = None) -> list[Candidate]:
+    retriever = FeedRetriever(es, index, cfg, item_vectors=store)
+    return retriever.retrieve(Query(user_id="u", personal=Personal(vector=(1.0, 0.0, 0.0))), k=10)
+
+
+def test_the_feed_gets_item_vectors_from_memory_and_rereads_a_changed_document(es: Elasticsearch, items: str) -> None:
+    spy = CountingES(es)
+    store = VectorStore(spy, items, "item_vector")  # type: ignore[arg-type]
+    body = feed_body(Personal(vector=(1.0, 0.0, 0.0)), Filters(), FEED, 10)
+    assert "item_vector" in body["source_excludes"] and body["seq_no_primary_term"] is True
+    first = {c.item_id: c.item.get("item_vector") for c in _feed(es, items, FEED, store)}
+    assert set(first) == {"a", "b", "c"}  # what kNN finds: the documents with a vector
+    np.testing.assert_allclose(first["c"], VECTORS["c"])
+    assert spy.mgets == 1
+    _feed(es, items, FEED, store)
+    assert spy.mgets == 1  # every document unchanged: nothing read
+    es.update(index=items, id="b", doc={"item_vector": [0.0, 0.0, 1.0]}, refresh=True)  # e.g. towers retrained
+    again = {c.item_id: c.item.get("item_vector") for c in _feed(es, items, FEED, store)}
+    np.testing.assert_allclose(again["b"], [0.0, 0.0, 1.0])
+    assert spy.mgets == 2 and spy.ids_read[-1:] == ["b"]  # only the changed one
+
+
+def test_without_the_cache_the_response_carries_the_item_vectors(es: Elasticsearch, items: str) -> None:
+    cfg = FEED.model_copy(update={"item_vector_cache": 0})
+    body = feed_body(Personal(vector=(1.0, 0.0, 0.0)), Filters(), cfg, 10)
+    assert "item_vector" not in body["source_excludes"] and "seq_no_primary_term" not in body
+    found = {c.item_id: c.item.get("item_vector") for c in _feed(es, items, cfg)}
+    assert found["a"] == pytest.approx(VECTORS["a"]) and isinstance(found["a"], list)  # JSON, from the response
+
+
+def test_a_hit_without_its_version_is_validated_by_age(es: Elasticsearch, items: str) -> None:
+    spy, clock = CountingES(es), Clock()
+    store = VectorStore(spy, items, "item_vector", ttl_s=60.0, clock=clock)  # type: ignore[arg-type]
+    hits: list[dict[str, Any]] = [{"_id": "a", "_source": {}}, {"_id": "missing"}, {"_id": "no-vector", "_source": {}}]
+    store.fill(hits)
+    assert hits[0]["_source"]["item_vector"].tolist() == VECTORS["a"]
+    assert "_source" not in hits[1] and hits[2]["_source"] == {}  # nothing to give: left as they were
+    store.fill([{"_id": "a", "_source": {}}])
+    assert spy.mgets == 1
+    clock.now = 61.0
+    store.fill([{"_id": "a", "_source": {}}])
+    assert spy.mgets == 2
