@@ -6,8 +6,8 @@ of 200 candidates (realistic item documents and clause scores, a known user) goe
 `LightGBMRanker.rank` (features + predict) and `MMRReranker.rerank` (k=20) many times, first with
 LightGBM's predict, then with the trees compiled (`ranking.compiled_trees`, what serving uses once
 compiled). Prints the median and p99 of each part, with and without vectors in the documents: with them, each
-candidate carries its 64-d item_vector (from the response) and 384-d text_vector (attached from
-`ranking.text_vectors`' memory store), and the user five liked items' vectors of each; without
+candidate carries its 64-d item_vector and 384-d text_vector (both from `ranking.vector_store`'s
+memory), and the user five liked items' vectors of each; without
 them MMR uses category/brand Jaccard and the similarity features are missing.
 Target (DESIGN.md): features + LightGBM + MMR for 200 candidates <= 3 ms median on 2 cores.
 Prints figures, asserts nothing.

@@ -36,7 +36,7 @@ class Personal:
     # item_vectors of the user's latest positively weighted items, newest first: the ranker's
     # recent_item_similarity (what the user did last predicts the next pick better than the average).
     recent_vectors: tuple[tuple[float, ...], ...] = ()
-    # The same items' text_vectors (ranking.text_vectors' read-only arrays): the ranker's recent_text_similarity.
+    # The same items' text_vectors (ranking.vector_store's read-only arrays): the ranker's recent_text_similarity.
     recent_text_vectors: tuple[Sequence[float], ...] = ()
     # Mean created_at (epoch seconds) and mean log1p(price) of the latest liked items: the
     # ranker's created_gap_years / log_price_gap (people keep to an era, a price band).

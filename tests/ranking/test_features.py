@@ -66,7 +66,7 @@ def test_every_feature_of_a_known_candidate() -> None:
         recent_text_vectors=((0.6, 0.8), (1.0, 0.0), (1.0, 0.0, 0.0)),  # the 3-d one does not fit: ignored
     )
     query = Query(text="red running shoes for trails", personal=personal)
-    shoe = _shoe(text_vector=np.array([0.8, 0.6], dtype=np.float32))  # as ranking.text_vectors attaches it
+    shoe = _shoe(text_vector=np.array([0.8, 0.6], dtype=np.float32))  # as ranking.vector_store attaches it
     X = feature_matrix(query, [shoe], NOW, RequestContext(hour_of_day=14, n_candidates=150))
     assert X.shape == (1, len(FEATURE_NAMES)) and X.dtype == np.float32
     row = _row(X)
