@@ -63,7 +63,7 @@ def candidates(rng: np.random.Generator, n: int, vectors: bool, offset: int = 0)
             "daily_positives": daily_positives(list(range(TODAY - 120, TODAY)), rng.integers(1, 5, 120).tolist()),
         }
         if vectors:
-            item["item_vector"] = [float(x) for x in rng.normal(size=64)]
+            item["item_vector"] = unit(rng, 64)  # read-only float32 arrays, as ranking.vector_store attaches both
             item["text_vector"] = unit(rng, 384)
         features = {
             "bm25": float(rng.gamma(2, 3)),
@@ -167,7 +167,7 @@ def measure(
 def _copy_vectors(item: dict) -> dict:
     if "item_vector" not in item:
         return dict(item)
-    return {**item, "item_vector": list(item["item_vector"]), "text_vector": item["text_vector"].copy()}
+    return {**item, "item_vector": item["item_vector"].copy(), "text_vector": item["text_vector"].copy()}
 
 
 def unit(rng: np.random.Generator, dim: int) -> np.ndarray:
