@@ -14,6 +14,7 @@ latest items) are validated by age: re-read after `ttl_s`. Bounded: least recent
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
@@ -69,13 +70,14 @@ class VectorStore:
         self.clock = clock
         # id -> (read at, the version read, vector or None for "has none")
         self._cache: OrderedDict[str, tuple[float, Stamp, np.ndarray | None]] = OrderedDict()
+        self._lock = threading.Lock()  # serving's threads share one store; eviction must not race a lookup
 
     def get(self, item_ids: Iterable[str]) -> dict[str, np.ndarray]:
         """The vectors of those ids that have one (items without the field, or unknown, are left out).
         By id alone the version is unknown: an entry is trusted for `ttl_s`."""
         ids = list(dict.fromkeys(item_ids))
         now = self.clock()
-        stale = [i for i in ids if i not in self._cache or now - self._cache[i][0] > self.ttl_s]
+        stale = [i for i in ids if (entry := self._cache.get(i)) is None or now - entry[0] > self.ttl_s]
         return self._lookup(ids, stale, now)
 
     def fill(self, hits: Sequence[MutableMapping[str, Any]]) -> None:
@@ -107,28 +109,32 @@ class VectorStore:
         if stale:
             self._read(list(dict.fromkeys(stale)), now)
         out: dict[str, np.ndarray] = {}
-        for item_id in ids:
-            entry = self._cache.get(item_id)
-            if entry is None:
-                continue
-            self._cache.move_to_end(item_id)
-            if entry[2] is not None:
-                out[item_id] = entry[2]
+        with self._lock:
+            for item_id in ids:
+                entry = self._cache.get(item_id)
+                if entry is None:
+                    continue
+                self._cache.move_to_end(item_id)
+                if entry[2] is not None:
+                    out[item_id] = entry[2]
         return out
 
     def _read(self, ids: list[str], now: float) -> None:
         with timed("es"):
             docs = self.es.mget(index=self.index, ids=ids, source_includes=[self.field])["docs"]
+        entries = []
         for doc in docs:
             vector = (doc.get("_source") or {}).get(self.field) if doc.get("found") else None
             array = np.asarray(vector, dtype=np.float32) if isinstance(vector, list) and vector else None
             if array is not None:
                 array.setflags(write=False)
-            item_id = str(doc["_id"])
-            self._cache[item_id] = (now, hit_stamp(doc), array)  # a miss is remembered too: no re-read per request
-            self._cache.move_to_end(item_id)
-        while len(self._cache) > self.max_items:
-            self._cache.popitem(last=False)
+            entries.append((str(doc["_id"]), (now, hit_stamp(doc), array)))  # a miss is remembered too
+        with self._lock:
+            for item_id, entry in entries:
+                self._cache[item_id] = entry
+                self._cache.move_to_end(item_id)
+            while len(self._cache) > self.max_items:
+                self._cache.popitem(last=False)
 
 
 def text_vector_store(es: Elasticsearch, index: str, cfg: RetrievalConfig) -> VectorStore | None:

@@ -5,6 +5,8 @@ the ranker's features and MMR."""
 from __future__ import annotations
 
 import math
+import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -202,3 +204,27 @@ def test_a_hit_without_its_version_is_validated_by_age(es: Elasticsearch, items:
     clock.now = 61.0
     store.fill([{"_id": "a", "_source": {}}])
     assert spy.mgets == 2
+
+
+def test_threads_sharing_a_small_store_never_trip_over_an_eviction(es: Elasticsearch, index: str) -> None:
+    """Serving's threads share one store; with more items than it holds, lookups race evictions."""
+    store = VectorStore(es, index, "text_vector", max_items=1, ttl_s=0.0)  # every call reads and evicts
+    errors: list[BaseException] = []
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race needs a switch mid-lookup
+
+    def work(ids: list[str]) -> None:
+        try:
+            for _ in range(200):
+                found = store.get(ids)
+                assert set(found) <= {"a", "b", "c"}
+        except BaseException as exc:  # noqa: BLE001 - collected for the assert below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(ids,)) for ids in (["a", "b"], ["b", "c"], ["c", "a"], ["a"]) * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sys.setswitchinterval(switch)
+    assert errors == [] and len(store._cache) <= 1
