@@ -100,8 +100,7 @@ class HybridRetriever:
         self.encoder = encoder
         self.cfg = cfg
         self.text_vectors = text_vectors  # attached to candidates for the ranker's recent_text_similarity
-        # put into the hits a response leaves them out of (cfg.item_vector_cache); serving shares one store
-        self.item_vectors = (item_vectors or item_vector_store(es, index, cfg)) if cfg.item_vector_cache else None
+        self.item_vectors = _item_vectors(es, index, cfg, item_vectors)
 
     def retrieve(self, query: Query, k: int) -> list[Candidate]:
         if not query.text:
@@ -122,6 +121,16 @@ class HybridRetriever:
         with_item_vectors(response, self.item_vectors)
         found = fuse(_candidates(response, boosts), self.cfg.fusion_alpha, personal_weight)[:k]
         return with_text_vectors(found, query, self.text_vectors)
+
+
+def _item_vectors(
+    es: Elasticsearch, index: str, cfg: RetrievalConfig, shared: VectorStore | None
+) -> VectorStore | None:
+    """The store that puts item vectors into the hits a response leaves them out of: `shared` (serving
+    shares one between search and feed) or one of the retriever's own; None when cfg.item_vector_cache is 0."""
+    if not cfg.item_vector_cache:
+        return None
+    return shared or item_vector_store(es, index, cfg)
 
 
 def with_item_vectors(response: Mapping[str, Any], store: VectorStore | None) -> None:
@@ -166,8 +175,7 @@ class FeedRetriever:
         self.index = index
         self.cfg = cfg
         self.text_vectors = text_vectors  # attached to candidates for the ranker's recent_text_similarity
-        # put into the hits a response leaves them out of (cfg.item_vector_cache); serving shares one store
-        self.item_vectors = (item_vectors or item_vector_store(es, index, cfg)) if cfg.item_vector_cache else None
+        self.item_vectors = _item_vectors(es, index, cfg, item_vectors)
 
     def retrieve(self, query: Query, k: int) -> list[Candidate]:
         if query.personal is None:

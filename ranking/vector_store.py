@@ -77,7 +77,7 @@ class VectorStore:
         By id alone the version is unknown: an entry is trusted for `ttl_s`."""
         ids = list(dict.fromkeys(item_ids))
         now = self.clock()
-        stale = [i for i in ids if (entry := self._cache.get(i)) is None or now - entry[0] > self.ttl_s]
+        stale = [i for i in ids if self._stale(i, None, now)]
         return self._lookup(ids, stale, now)
 
     def fill(self, hits: Sequence[MutableMapping[str, Any]]) -> None:
@@ -85,13 +85,8 @@ class VectorStore:
         changed in place). A hit carrying its `_seq_no`/`_primary_term` is served from memory only
         when that is the version read; one without is validated by age, as `get` does."""
         now = self.clock()
-        ids, stale = [], []
-        for hit in hits:
-            item_id, stamp = str(hit["_id"]), hit_stamp(hit)
-            ids.append(item_id)
-            entry = self._cache.get(item_id)
-            if entry is None or (entry[1] != stamp if stamp is not None else now - entry[0] > self.ttl_s):
-                stale.append(item_id)
+        ids = [str(hit["_id"]) for hit in hits]
+        stale = [i for i, hit in zip(ids, hits, strict=True) if self._stale(i, hit_stamp(hit), now)]
         found = self._lookup(ids, stale, now)
         for hit, item_id in zip(hits, ids, strict=True):
             if item_id in found:
@@ -105,9 +100,17 @@ class VectorStore:
             for c in candidates
         ]
 
+    def _stale(self, item_id: str, stamp: Stamp, now: float) -> bool:
+        """Whether to read the item again: never read, another version than `stamp`, or (no stamp)
+        read more than `ttl_s` ago."""
+        entry = self._cache.get(item_id)
+        if entry is None:
+            return True
+        return entry[1] != stamp if stamp is not None else now - entry[0] > self.ttl_s
+
     def _lookup(self, ids: list[str], stale: list[str], now: float) -> dict[str, np.ndarray]:
         if stale:
-            self._read(list(dict.fromkeys(stale)), now)
+            self._read(stale, now)
         out: dict[str, np.ndarray] = {}
         with self._lock:
             for item_id in ids:
