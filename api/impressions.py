@@ -1,5 +1,6 @@
 """Impression logging: what each /search and /feed response showed, with the feature rows the
-ranker sees for those items, written after the response is sent (FastAPI background task).
+ranker sees for those items, built after the response is sent (FastAPI background task) and
+handed to the process's `ImpressionWriter`, which writes them in bulk.
 
 The rows come from `ranking.features.feature_matrix`, the function the ranker calls when it
 serves, with the request's candidate count and clock: a ranker trained on these rows is trained
@@ -15,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from api.services import Services
-from indexer.stored import store_impressions
 from indexer.values import iso
 from ranking.candidate import Candidate
 from ranking.features import FEATURE_NAMES, RequestContext, feature_matrix
@@ -76,7 +76,7 @@ def log_impressions(
     source: str = "ranked",
     first: int = 0,
 ) -> None:
-    """Background task: build and store the impressions of one pipeline run. A failure is logged,
+    """Background task: build the impressions of one pipeline run and queue them. A failure is logged,
     never raised: the response is already sent, and a lost log line must not take a worker down."""
     if not page.items or not services.settings.log_impressions:
         return
@@ -93,6 +93,6 @@ def log_impressions(
             source=source,
             first_position=first,
         )
-        store_impressions(services.es, services.names, docs, services.settings.indexer)
+        services.impressions.add(docs)
     except Exception:
         logger.exception("could not log the impressions of request %s", request_id)

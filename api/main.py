@@ -98,7 +98,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         running.encoder.encode_query("warm up")  # load the model before the first request
         running.popular.refresh()  # the feed's fallback while the engine is down (best effort)
         running.replayer.start()  # events an earlier run spooled go in first
+        running.impressions.start()
         yield
+        running.impressions.stop()  # writes what is still buffered
         running.replayer.stop()
         if services is None:
             running.spool.close()

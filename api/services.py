@@ -12,6 +12,7 @@ from api.engine import make_client
 from api.fallback import PopularCache
 from api.settings import Settings
 from indexer.embedding import TextEncoder
+from indexer.impression_writer import ImpressionWriter
 from indexer.mappings import IndexNames
 from indexer.spool import EventSpool, SpoolReplayer, deliver_events
 from ranking.models import CF, RANKER, TOWERS, load_cf, load_ranker, load_towers
@@ -42,6 +43,7 @@ class Services:
     popular: PopularCache
     spool: EventSpool
     replayer: SpoolReplayer
+    impressions: ImpressionWriter
 
     def engine_url(self) -> str:
         """The engine's address, for messages (never credentials: only scheme, host and port)."""
@@ -95,4 +97,5 @@ def build_services(
         popular=PopularCache(cold_start_feed, cfg.candidates, settings.popular_cache_refresh_s),
         spool=spool,
         replayer=SpoolReplayer(spool, deliver, max_backoff_s=settings.spool_max_backoff_s),
+        impressions=ImpressionWriter(es, names, settings.indexer, flush_s=settings.impression_flush_s),
     )

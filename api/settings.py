@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     log_impressions: bool = Field(
         True, description="Log what /search and /feed showed, with feature rows, for ranker training. Default on."
     )
+    impression_flush_s: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="Impressions are buffered and written in bulk this often (sooner when 1000 wait), by one "
+        "background thread. Default 1 s.",
+    )
     log_searches: bool = Field(
         True, description="Log one analytics document per /search (query, results, lexical hits, time). Default on."
     )

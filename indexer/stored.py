@@ -118,16 +118,23 @@ def impression_id(doc: Mapping[str, Any]) -> str:
 
 
 def store_impressions(
-    es: Elasticsearch, names: IndexNames, docs: Sequence[Mapping[str, Any]], cfg: IndexerConfig
+    es: Elasticsearch,
+    names: IndexNames,
+    docs: Sequence[Mapping[str, Any]],
+    cfg: IndexerConfig,
+    *,
+    create_index: bool = True,
 ) -> int:
     """Write impression documents with _id = request_id:position (a retried write is idempotent).
+    `create_index=False` skips the index-exists check (the caller knows it exists).
 
     Raises:
         BulkLoadError: some impressions were not written; `failed` holds their results.
     """
     if not docs:
         return 0
-    ensure_index(es, names.impressions, index_body("impressions"))
+    if create_index:
+        ensure_index(es, names.impressions, index_body("impressions"))
     actions = (
         {"_op_type": "index", "_index": names.impressions, "_id": impression_id(doc), "_source": doc} for doc in docs
     )

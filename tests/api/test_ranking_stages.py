@@ -123,6 +123,7 @@ def test_simulated_users_produce_joinable_impressions_and_clicks(
     eager = ClickModel(position_decay=0.0, base_attraction=0.5)  # every item examined, many clicks
     counts = simulate_traffic(client, items, events, users=3, k=5, seed=1, click_model=eager, progress=False)
     assert counts["requests"] >= 3 and counts["click"] > 0
+    client.app.state.services.impressions.flush()  # what the writer's thread does within a second
     es.indices.refresh(index=[names.events, names.impressions])
     stored = [e for e in read_events(es, names.events) if e.get("request_id")]
     assert len(stored) == sum(v for k, v in counts.items() if k not in ("requests", "shown"))
