@@ -1,4 +1,9 @@
-"""FastAPI dependencies as typed aliases."""
+"""FastAPI dependencies as typed aliases.
+
+They are `async def` though none awaits: FastAPI runs a plain `def` dependency in its thread pool,
+a thread hop per dependency per request (four on a feed) for a few attribute reads. The endpoints
+stay `def`: they block on the engine, and the pool is where that belongs.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +17,16 @@ from ranking.stages import Filters
 MAX_K = 100
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def get_request_id(request: Request) -> str:
+async def get_request_id(request: Request) -> str:
     return str(request.state.request_id)
 
 
-def get_filters(
+async def get_filters(
     category: Annotated[list[str], Query(max_length=50, description="Only these categories (repeatable).")] = [],  # noqa: B006
     brand: Annotated[list[str], Query(max_length=50, description="Only these brands (repeatable).")] = [],  # noqa: B006
     tags: Annotated[

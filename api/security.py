@@ -26,7 +26,7 @@ def _check_key(settings: Settings, authorization: str | None, x_api_key: str | N
         raise HTTPException(401, _MISSING_KEY, headers={"WWW-Authenticate": "Bearer"})
 
 
-def require_write_key(
+async def require_write_key(
     services: ServicesDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -34,7 +34,7 @@ def require_write_key(
     _check_key(services.settings, authorization, x_api_key)
 
 
-def require_read_key(
+async def require_read_key(
     services: ServicesDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,

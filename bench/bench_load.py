@@ -188,14 +188,22 @@ def run_load(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     headers: dict[str, str] | None = None,
+    pid: int | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Each phase of `plans` in turn (phase name -> endpoint -> paths); the figures per endpoint,
-    named `phase` when a phase has one endpoint and `phase/endpoint` otherwise."""
+    named `phase` when a phase has one endpoint and `phase/endpoint` otherwise. With the API's
+    `pid`, a one-endpoint phase also reports the API's CPU time per request (`cpu_ms_per_request`):
+    one process is bound by its GIL, so this is its ceiling (1000 / it req/s per core it can use),
+    and it moves far less from run to run than throughput on a shared machine."""
     report: dict[str, dict[str, Any]] = {}
     for phase, plan in plans.items():
+        cpu_before = tree_cpu_s(pid) if pid is not None else None
         results = asyncio.run(drive(base_url, plan, concurrency, duration_s, transport=transport, headers=headers))
         for endpoint, samples in results.items():
             report[phase if len(plan) == 1 else f"{phase}/{endpoint}"] = summarise(samples)
+        if cpu_before is not None and pid is not None and len(plan) == 1:
+            row = report[phase]
+            row["cpu_ms_per_request"] = round((tree_cpu_s(pid) - cpu_before) * 1000 / max(row["requests"], 1), 2)
     return report
 
 
@@ -205,13 +213,13 @@ def print_table(report: dict[str, dict[str, Any]]) -> None:
 
     out(
         f"{'endpoint':14} {'requests':>8} {'errors':>7} {'req/s':>7}  {'latency p50/p95/p99 ms':>24}"
-        f"  {'own (total - es) p50/p95/p99':>28}  {'es p50':>7}"
+        f"  {'own (total - es) p50/p95/p99':>28}  {'es p50':>7}  {'API CPU ms/req':>14}"
     )
     for name, row in report.items():
-        es = row["es_ms"]["p50"]
+        es, cpu = row["es_ms"]["p50"], row.get("cpu_ms_per_request")
         out(
             f"{name:14} {row['requests']:8d} {row['errors']:7d} {row['rps']:7.1f}  {ms(row['latency_ms']):>24}"
-            f"  {ms(row['own_ms']):>28}  {'-' if es is None else f'{es:.1f}':>7}"
+            f"  {ms(row['own_ms']):>28}  {'-' if es is None else f'{es:.1f}':>7}  {'-' if cpu is None else cpu:>14}"
         )
         if row["errors_by_status"]:
             out(f"{'':14} errors by status: {row['errors_by_status']}")
@@ -234,6 +242,22 @@ def tree_rss_mb(pid: int) -> float:
         except (OSError, ValueError):
             continue
     return total_kb / 1024
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its descendants so far, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime: fields 14 and 15
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 async def _sample_rss(pid: int, every_s: float, until: float, series: list[tuple[float, float]]) -> None:
@@ -457,7 +481,7 @@ def main() -> None:
         if args.soak:
             report, rss = soak(base, plans["soak"], args.concurrency, args.soak, pid, args.rss_every, headers)
         else:
-            report, rss = run_load(base, plans, args.concurrency, args.duration, headers=headers), {}
+            report, rss = run_load(base, plans, args.concurrency, args.duration, headers=headers, pid=pid), {}
         if pid is not None and not rss:
             rss = {"end_mb": round(tree_rss_mb(pid), 1)}
 
