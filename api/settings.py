@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         1.0,
         gt=0,
         le=60,
-        description="Impressions are buffered and written in bulk this often (sooner when 1000 wait), by one "
+        description="Impressions are buffered and written in bulk this often (sooner once 1000 more arrive), by one "
         "background thread. Default 1 s.",
     )
     log_searches: bool = Field(
