@@ -13,8 +13,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.metrics import Metrics
 from api.middleware import LimitsMiddleware, RequestContextMiddleware
-from api.routes import admin, events, feed, health, items, search, ui
+from api.routes import admin, events, feed, health, items, metrics, search, ui
 from api.schemas import ErrorOut
 from api.security import ReadKey
 from api.services import Services, build_services
@@ -118,7 +119,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         max_url_bytes=settings.max_url_bytes,
         max_header_bytes=settings.max_header_bytes,
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.state.metrics = Metrics(lambda: getattr(app.state, "services", None))
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     if settings.cors_origins:  # outermost, so refusals (401, 413) carry CORS headers too
         app.add_middleware(
             CORSMiddleware,
@@ -128,7 +130,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             expose_headers=["X-Request-ID", "Server-Timing"],
         )
     install_error_handlers(app)
-    for module in (search, feed, items):
+    for module in (search, feed, items, metrics):
         app.include_router(module.router, dependencies=[ReadKey], responses=ERROR_RESPONSES)
     for module in (events, health, admin):
         app.include_router(module.router, responses=ERROR_RESPONSES)

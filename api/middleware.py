@@ -10,16 +10,19 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.metrics import UNMATCHED, Metrics
 from ranking.timing import timings
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class RequestContextMiddleware:
-    """Gives each request an id (a valid incoming X-Request-ID is kept) and times its stages."""
+    """Gives each request an id (a valid incoming X-Request-ID is kept), times its stages, and
+    reports both to `metrics` (when given) once the request is done."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -29,11 +32,13 @@ class RequestContextMiddleware:
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
+        answered: dict[str, Any] = {"status": 500, "seconds": None}  # 500 if the app raises before answering
         with timings() as stages:
 
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     total = (time.perf_counter() - started) * 1000
+                    answered.update(status=message["status"], seconds=total / 1000)
                     parts = [f"{name};dur={ms:.2f}" for name, ms in stages.items()] + [f"total;dur={total:.2f}"]
                     headers: list[Any] = list(message.get("headers", []))
                     headers.append((b"x-request-id", request_id.encode()))
@@ -41,7 +46,13 @@ class RequestContextMiddleware:
                     message["headers"] = headers
                 await send(message)
 
-            await self.app(scope, receive, send_with_headers)
+            try:
+                await self.app(scope, receive, send_with_headers)
+            finally:
+                if self.metrics is not None:
+                    route = getattr(scope.get("route"), "path", UNMATCHED)
+                    seconds = answered["seconds"] if answered["seconds"] is not None else time.perf_counter() - started
+                    self.metrics.observe(route, scope["method"], answered["status"], seconds, dict(stages))
 
 
 class LimitsMiddleware:

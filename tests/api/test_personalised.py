@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from api.cli.events import import_events_and_profiles
 from api.main import create_app
@@ -162,3 +163,15 @@ def test_personal_carries_the_latest_liked_item_vectors(
     assert all("clicks" in item and "daily_positives" not in item for item in feed)
     assert "daily_positives" in es.get(index=names.items, id="t21")["_source"]
     assert "daily_positives" not in trained.get("/items/t21").json()
+
+
+def test_metrics_name_the_model_versions_being_served(trained: TestClient) -> None:
+    version = trained.app.state.services.registry.current_version()
+    text = trained.get("/metrics").text
+    served = {
+        (s.labels["component"], s.labels["version"]): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "tandem_model_info"
+    }
+    assert version is not None and served[("towers", version)] == 1

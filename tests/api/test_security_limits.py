@@ -83,7 +83,7 @@ def test_writes_need_the_key_by_bearer_or_x_api_key(make_client: Any) -> None:
 
 def test_reads_need_the_key_only_when_protected(make_client: Any) -> None:
     reads = ["/search?q=mug", "/suggest?q=mu", "/users/user-0001/feed", "/items/t01",
-             "/items/t01/similar"]  # fmt: skip
+             "/items/t01/similar", "/metrics"]  # fmt: skip
     client = make_client(api_key=KEY, protect_reads=True)
     for path in reads:
         _unauthorized(client.get(path))
