@@ -83,6 +83,11 @@ class ImpressionWriter:
         with self._lock:
             return len(self._buffer)
 
+    @property
+    def consecutive_failures(self) -> int:
+        """Failed tries since the last write that went through (0 while the engine takes them)."""
+        return self._failures
+
     def add(self, docs: Sequence[Mapping[str, Any]]) -> None:
         """Queue documents for the next flush (never blocks on the engine)."""
         if not docs:
@@ -137,13 +142,14 @@ class ImpressionWriter:
         self._thread = threading.Thread(target=self._run, name="impression-writer", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout_s: float = 10.0) -> None:
-        """Stop the thread, then write what is queued."""
+    def stop(self, timeout_s: float = 10.0, *, flush: bool = True) -> None:
+        """Stop the thread, then (unless `flush` is False) write what is queued."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
-        self.flush()
+        if flush:
+            self.flush()
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -104,10 +104,9 @@ def test_while_the_engine_is_down_the_thread_backs_off_however_much_arrives(name
             writer.add(_docs("r", 1))
             time.sleep(0.005)
     finally:
-        writer._stop.set()  # stop the thread without the final flush, which would fail too
-        writer._wake.set()
+        writer.stop(flush=False)  # the final flush would fail too
     # tries 0.05 s apart, then 0.1, 0.2, 0.4, 0.8 s: about five in the second, not one per add
-    assert 1 <= writer._failures <= 7
+    assert 1 <= writer.consecutive_failures <= 7
     assert writer.pending > 100 and writer.dropped == 0
 
 
