@@ -193,15 +193,16 @@ def run_load(
     """Each phase of `plans` in turn (phase name -> endpoint -> paths); the figures per endpoint,
     named `phase` when a phase has one endpoint and `phase/endpoint` otherwise. With the API's
     `pid`, a one-endpoint phase also reports the API's CPU time per request (`cpu_ms_per_request`):
-    one process is bound by its GIL, so this is its ceiling (1000 / it req/s per core it can use),
-    and it moves far less from run to run than throughput on a shared machine."""
+    one process is bound by its GIL, so this is its ceiling (1000 / it req/s per core it can use).
+    It is the API's own cost, whatever the load generator does, though on a shared machine it
+    still moves by about 15% between runs."""
     report: dict[str, dict[str, Any]] = {}
     for phase, plan in plans.items():
         cpu_before = tree_cpu_s(pid) if pid is not None else None
         results = asyncio.run(drive(base_url, plan, concurrency, duration_s, transport=transport, headers=headers))
         for endpoint, samples in results.items():
             report[phase if len(plan) == 1 else f"{phase}/{endpoint}"] = summarise(samples)
-        if cpu_before is not None and pid is not None and len(plan) == 1:
+        if pid is not None and cpu_before is not None and len(plan) == 1:
             row = report[phase]
             row["cpu_ms_per_request"] = round((tree_cpu_s(pid) - cpu_before) * 1000 / max(row["requests"], 1), 2)
     return report
@@ -228,17 +229,27 @@ def print_table(report: dict[str, dict[str, Any]]) -> None:
 # --- the API's memory -------------------------------------------------------------------------
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants (uvicorn workers), from /proc."""
-    total_kb, pending = 0, [pid]
+def process_tree(pid: int) -> Iterator[int]:
+    """A process and its descendants (uvicorn workers), from /proc; ones that exit are skipped."""
+    pending = [pid]
     while pending:
         current = pending.pop()
+        yield current
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants, from /proc."""
+    total_kb = 0
+    for current in process_tree(pid):
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total_kb += int(line.split()[1])
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
         except (OSError, ValueError):
             continue
     return total_kb / 1024
@@ -246,15 +257,11 @@ def tree_rss_mb(pid: int) -> float:
 
 def tree_cpu_s(pid: int) -> float:
     """CPU seconds (user + system) of a process and its descendants so far, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total, pending = 0.0, [pid]
-    while pending:
-        current = pending.pop()
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for current in process_tree(pid):
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime: fields 14 and 15
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
         except (OSError, ValueError, IndexError):
             continue
     return total

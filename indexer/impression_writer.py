@@ -28,8 +28,8 @@ from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elastics
 
 from indexer.config import IndexerConfig
 from indexer.errors import BulkLoadError
-from indexer.load import engine_side, ensure_index
-from indexer.mappings import IndexNames, index_body
+from indexer.load import engine_side
+from indexer.mappings import IndexNames
 from indexer.stored import impression_id, store_impressions
 
 logger = logging.getLogger(__name__)
@@ -114,10 +114,8 @@ class ImpressionWriter:
             if not batch:
                 return 0
             try:
-                if not self._index_ready:
-                    ensure_index(self.es, self.names.impressions, index_body("impressions"))
-                    self._index_ready = True
-                stored = store_impressions(self.es, self.names, batch, self.cfg, create_index=False)
+                stored = store_impressions(self.es, self.names, batch, self.cfg, create_index=not self._index_ready)
+                self._index_ready = True
             except BulkLoadError as exc:
                 return self._partly_written(batch, exc)
             except Exception as exc:
