@@ -3,14 +3,15 @@ went (the Server-Timing stages), and the state behind the API (event spool, impr
 
 One registry per app, not prometheus_client's global one: tests build many apps in one process,
 and a global registry would refuse their metrics the second time. Routes are labelled by their
-template (`/users/{user_id}/feed`), never the concrete path, so user ids do not become series;
-requests that match no route count as `unmatched`.
+template (`/users/{user_id}/feed`), never the concrete path, so user ids do not become series.
+Routes without a template in the scope (the docs, the OpenAPI schema, the web page and its static
+files) count as `other`; requests that match no route at all as `unmatched`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -21,6 +22,15 @@ if TYPE_CHECKING:
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNMATCHED = "unmatched"
+OTHER = "other"
+
+
+def route_label(scope: Mapping[str, Any]) -> str:
+    """The route template of a finished request's ASGI scope (see the module docstring)."""
+    template = getattr(scope.get("route"), "path", None)
+    if template is not None:
+        return str(template)
+    return OTHER if scope.get("endpoint") is not None else UNMATCHED
 
 
 class Metrics:

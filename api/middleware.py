@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.metrics import UNMATCHED, Metrics
+from api.metrics import Metrics, route_label
 from ranking.timing import timings
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -50,7 +50,7 @@ class RequestContextMiddleware:
                 await self.app(scope, receive, send_with_headers)
             finally:
                 if self.metrics is not None:
-                    route = getattr(scope.get("route"), "path", UNMATCHED)
+                    route = route_label(scope)
                     seconds = answered["seconds"] if answered["seconds"] is not None else time.perf_counter() - started
                     self.metrics.observe(route, scope["method"], answered["status"], seconds, dict(stages))
 

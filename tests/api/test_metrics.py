@@ -46,8 +46,10 @@ def test_requests_are_counted_per_route_template_with_their_stages(client: TestC
 def test_unknown_paths_share_one_label(client: TestClient) -> None:
     for path in ("/nope/1", "/nope/2"):
         assert client.get(path).status_code == 404
+    assert client.get("/docs").status_code == 200  # a route, though not one of the API's
     samples = _samples(client)
     assert _value(samples, "tandem_requests_total", route="unmatched", status="404") == 2
+    assert _value(samples, "tandem_requests_total", route="other", status="200") == 1
     assert not [labels for labels, _ in samples["tandem_requests_total"] if labels["route"].startswith("/nope")]
 
 
