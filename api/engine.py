@@ -22,6 +22,7 @@ import httpx
 from elasticsearch import Elasticsearch
 from elasticsearch.serializer import OrjsonSerializer
 
+from api.circuit_breaker import BreakerTransport, CircuitBreaker
 from api.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -148,11 +149,18 @@ def resolve_url(settings: Settings) -> str:
     return url
 
 
-def make_client(settings: Settings, url: str | None = None) -> Elasticsearch:
+def serving_breaker(settings: Settings) -> CircuitBreaker:
+    """The circuit breaker the API's client uses (`elasticsearch_breaker_*` settings)."""
+    return CircuitBreaker(settings.elasticsearch_breaker_timeouts, settings.elasticsearch_breaker_open_s)
+
+
+def make_client(settings: Settings, url: str | None = None, *, breaker: CircuitBreaker | None = None) -> Elasticsearch:
     """The one place an Elasticsearch client is built: timeouts, retries and credentials from settings.
 
     A refused connection fails in milliseconds and is retried `elasticsearch_max_retries` times; a
     timeout is never retried, so a hung engine costs one `elasticsearch_timeout_s`, not several.
+    With a `breaker` (the API's client: `serving_breaker`), a few timeouts in a row stop the calls
+    for a while (`api.circuit_breaker`); batch jobs (index, train) go without one.
     JSON goes through orjson: a feed's search response (200 hits with their item vectors) decodes
     several times faster than with the standard library's json.
     """
@@ -167,4 +175,8 @@ def make_client(settings: Settings, url: str | None = None) -> Elasticsearch:
         kwargs["basic_auth"] = (settings.elasticsearch_username, settings.elasticsearch_password.get_secret_value())
     if settings.elasticsearch_ca_certs is not None:
         kwargs["ca_certs"] = str(settings.elasticsearch_ca_certs)
-    return Elasticsearch(url or resolve_url(settings), serializer=OrjsonSerializer(), **kwargs)
+    client = Elasticsearch(
+        url or resolve_url(settings), serializer=OrjsonSerializer(), transport_class=BreakerTransport, **kwargs
+    )
+    client.transport.breaker = breaker  # type: ignore[attr-defined]
+    return client

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.circuit_breaker import EngineCircuitOpen, retry_after_s
 from api.metrics import Metrics
 from api.middleware import LimitsMiddleware, RequestContextMiddleware
 from api.routes import admin, events, feed, health, items, metrics, search, ui
@@ -24,13 +25,14 @@ from indexer.errors import BulkLoadError
 from ranking.errors import ItemNotFoundError
 
 logger = logging.getLogger(__name__)
+RETRY_AFTER_S = 5  # what a 503 tells clients to wait, unless the circuit breaker knows better
 
 
 def _error(
     request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: object
 ) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
-    headers = {**(headers or {}), "Retry-After": "5"} if status == 503 else headers
+    headers = {"Retry-After": str(RETRY_AFTER_S), **(headers or {})} if status == 503 else headers
     body = {"request_id": request_id, "error": {"code": code, "message": message, **extra}}
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -60,6 +62,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TransportError)
     async def engine_down(request: Request, exc: TransportError) -> JSONResponse:
+        if isinstance(exc, EngineCircuitOpen):  # no call was made: the engine has been timing out
+            wait = retry_after_s(exc, RETRY_AFTER_S)
+            message = f"the search engine is not answering; retry in {wait} s"
+            return _error(request, 503, "engine_unavailable", message, headers={"Retry-After": str(wait)})
         logger.warning("Elasticsearch unreachable: %s", type(exc).__name__)
         return _error(request, 503, "engine_unavailable", "the search engine is unreachable; retry shortly")
 

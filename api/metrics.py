@@ -91,6 +91,23 @@ class ServingStateCollector(Collector):
             "Impressions lost to the queue's bound or refused by the engine.",
             value=writer.dropped,
         )
+        breaker = services.breaker
+        if breaker is not None:
+            yield GaugeMetricFamily(
+                "tandem_engine_breaker_open",
+                "1 while the circuit breaker keeps calls from a hung engine (open or probing), else 0.",
+                value=float(breaker.state != "closed"),
+            )
+            yield CounterMetricFamily(
+                "tandem_engine_breaker_rejected",
+                "Engine calls refused unsent by the open breaker.",
+                value=breaker.rejected,
+            )
+            yield CounterMetricFamily(
+                "tandem_engine_breaker_opened",
+                "Times the breaker opened after timeouts in a row.",
+                value=breaker.opened,
+            )
         models = GaugeMetricFamily(
             "tandem_model_info",
             "The model version each component serves (1 per loaded component).",

@@ -8,7 +8,8 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from api.engine import make_client
+from api.circuit_breaker import CircuitBreaker
+from api.engine import make_client, serving_breaker
 from api.fallback import PopularCache
 from api.settings import Settings
 from indexer.embedding import TextEncoder
@@ -44,6 +45,7 @@ class Services:
     spool: EventSpool
     replayer: SpoolReplayer
     impressions: ImpressionWriter
+    breaker: CircuitBreaker | None = None  # the client's, when it has one (None: a client built elsewhere)
 
     def engine_url(self) -> str:
         """The engine's address, for messages (never credentials: only scheme, host and port)."""
@@ -55,7 +57,7 @@ def build_services(
     settings: Settings, *, es: Elasticsearch | None = None, encoder: TextEncoder | None = None
 ) -> Services:
     """Wire the stages from settings. `es`/`encoder` may be passed in to share them (tests, CLI)."""
-    es = es or make_client(settings)
+    es = es or make_client(settings, breaker=serving_breaker(settings))
     encoder = encoder or TextEncoder(settings.embedding_model, batch_size=settings.indexer.embed_batch_size)
     names = IndexNames(settings.index_prefix)
     registry = ModelRegistry(settings.models_dir)
@@ -98,4 +100,5 @@ def build_services(
         spool=spool,
         replayer=SpoolReplayer(spool, deliver, max_backoff_s=settings.spool_max_backoff_s),
         impressions=ImpressionWriter(es, names, settings.indexer, flush_s=settings.impression_flush_s),
+        breaker=getattr(es.transport, "breaker", None),
     )

@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         description="Retries of a request on a connection error (never on a timeout), so a dead engine fails "
         "fast. Default 1.",
     )
+    elasticsearch_breaker_timeouts: int = Field(
+        3,
+        ge=0,
+        description="Timeouts in a row after which the API stops calling a hung engine for a while (circuit "
+        "breaker; its calls then fail at once, as if it were down). 0 = off. Default 3.",
+    )
+    elasticsearch_breaker_open_s: float = Field(
+        5.0, gt=0, description="How long the breaker stays open before one probe call is let through. Default 5 s."
+    )
     spool_max_backoff_s: float = Field(
         30.0, gt=0, description="Longest wait between replays of spooled events while the engine is down. Default 30 s."
     )

@@ -68,7 +68,7 @@ def up(
             names = IndexNames(settings.index_prefix)
             load_data(settings, es, encoder, names, catalog, events, reindex)
             train_if_stale(settings, es, names)
-        services = build_services(settings, es=es, encoder=encoder)
+        services = build_services(settings, encoder=encoder)  # the serving client, with its circuit breaker
         with cli_errors():
             simulate_if_no_impressions(settings, es, services, names)
         bind_host, bind_port = host or settings.host, port or settings.port

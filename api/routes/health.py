@@ -3,6 +3,7 @@ from __future__ import annotations
 from elasticsearch import ApiError, TransportError
 from fastapi import APIRouter, Response
 
+from api.circuit_breaker import EngineCircuitOpen
 from api.deps import ServicesDep
 from api.schemas import HealthOut
 from indexer.load import alias_target
@@ -28,6 +29,8 @@ def health(services: ServicesDep, response: Response) -> HealthOut:
                 problems.append(f"alias {services.names.items!r} does not exist: index a catalog (`tandem index FILE`)")
             else:
                 items["count"] = services.es.count(index=services.names.items)["count"]
+    except EngineCircuitOpen as exc:
+        problems.append(f"Elasticsearch at {url} is not answering: {exc.message}")
     except (TransportError, ApiError) as exc:
         problems.append(f"Elasticsearch at {url} unreachable or failing: {type(exc).__name__}")
     backlog = services.spool.backlog()

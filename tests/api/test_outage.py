@@ -6,6 +6,8 @@ Each test starts a dev engine of its own (free port, own data dir) so it can SIG
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
 from collections import Counter
@@ -17,7 +19,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
-from api.engine import DevEngine, make_client
+from api.engine import DevEngine, make_client, serving_breaker
 from api.main import create_app
 from api.services import build_services
 from api.settings import Settings
@@ -213,4 +215,57 @@ def test_spooled_events_survive_an_api_restart(
     profile = es.get(index=names.users, id="user-1")["_source"]
     assert profile["event_count"] == sum(1 for row in batch(0) + batch(1) if row["user_id"] == "user-1")
     restarted.spool.close()
+    es.close()
+
+
+def pause(engine: DevEngine, sig: signal.Signals) -> None:
+    """SIGSTOP / SIGCONT the engine's whole process group: it keeps its port and accepts connections
+    (the kernel does that) but answers nothing, like a node stuck in a long GC pause."""
+    assert engine.process is not None
+    os.killpg(engine.process.pid, sig)
+
+
+def test_hung_engine_opens_the_breaker_and_the_api_answers_without_waiting(
+    engine: DevEngine, outage_settings: Settings, encoder: TextEncoder, catalog_path: Path
+) -> None:
+    hung = {"elasticsearch_timeout_s": 1.0, "elasticsearch_breaker_timeouts": 2, "elasticsearch_breaker_open_s": 3.0}
+    settings = outage_settings.model_copy(update=hung)
+    names, plain = indexed(engine, settings, encoder, catalog_path)
+    es = make_client(settings, breaker=serving_breaker(settings))
+    services = build_services(settings, es=es, encoder=encoder)
+    breaker = services.breaker
+    assert breaker is not None
+    with TestClient(create_app(settings, services=services)) as client:
+        assert client.get("/search", params={"q": "tea"}).status_code == 200
+        pause(engine, signal.SIGSTOP)
+        try:
+            for _ in range(5):  # each waits for its timeout (the background writers' calls count too)
+                if breaker.state != "closed":
+                    break
+                assert client.get("/search", params={"q": "tea"}).status_code == 503
+            assert breaker.state == "open"
+            rejected = breaker.rejected
+            started = time.perf_counter()
+            search = client.get("/search", params={"q": "tea"})
+            search_s = time.perf_counter() - started
+            assert search.status_code == 503 and search.json()["error"]["code"] == "engine_unavailable"
+            assert 1 <= int(search.headers["retry-after"]) <= 3
+            assert breaker.rejected > rejected  # refused without a call to the engine
+            assert search_s < settings.elasticsearch_timeout_s  # and so without waiting for a timeout
+            feed = client.get("/users/someone/feed", params={"k": 5}).json()
+            assert feed["degraded"] is True and feed["strategy"] == "cached_popular"
+            spooled = client.post("/events", json=batch(0))
+            assert spooled.status_code == 202 and spooled.json()["spooled"] == BATCH
+            health = client.get("/health")
+            assert health.status_code == 503
+            assert "circuit breaker open" in " ".join(health.json()["problems"])
+            assert "tandem_engine_breaker_open 1.0" in client.get("/metrics").text
+        finally:
+            pause(engine, signal.SIGCONT)
+        wait_until(lambda: client.get("/search", params={"q": "tea"}).status_code == 200, 30, "search after the resume")
+        assert breaker.state == "closed" and breaker.opened >= 1
+        wait_until(lambda: services.spool.backlog() == 0, 60, "the spooled events stored")
+    logger.warning("hung engine, breaker open: /search 503 in %.0f ms", search_s * 1000)
+    assert set(stored_ids(plain, names)) == set(event_ids(batch(0)))
+    plain.close()
     es.close()
