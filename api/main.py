@@ -21,7 +21,7 @@ from api.schemas import ErrorOut
 from api.security import ReadKey
 from api.services import Services, build_services
 from api.settings import Settings
-from indexer.errors import BulkLoadError
+from indexer.errors import BulkLoadError, SpoolFullError
 from ranking.errors import ItemNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,19 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BulkLoadError)
     async def not_stored(request: Request, exc: BulkLoadError) -> JSONResponse:
         return _error(request, 503, "not_stored", exc.message, failed=len(exc.failed))
+
+    @app.exception_handler(SpoolFullError)
+    async def spool_full(request: Request, exc: SpoolFullError) -> JSONResponse:
+        message = f"events not accepted: the engine is unreachable and the local event spool {exc.path} is {exc.reason}"
+        return _error(
+            request,
+            503,
+            "spool_full",
+            message,
+            backlog=exc.backlog,
+            backlog_bytes=exc.backlog_bytes,
+            max_bytes=exc.max_bytes,
+        )
 
     @app.exception_handler(TransportError)
     async def engine_down(request: Request, exc: TransportError) -> JSONResponse:

@@ -81,6 +81,16 @@ class ServingStateCollector(Collector):
         yield GaugeMetricFamily(
             "tandem_event_spool_backlog", "Accepted events waiting in the local spool.", value=services.spool.backlog()
         )
+        yield GaugeMetricFamily(
+            "tandem_event_spool_bytes",
+            "Bytes of those events; new events are refused past TANDEM_SPOOL_MAX_BYTES.",
+            value=services.spool.backlog_bytes(),
+        )
+        yield CounterMetricFamily(
+            "tandem_event_spool_refused",
+            "Event batches refused because the spool was full.",
+            value=services.spool.refused,
+        )
         writer = services.impressions
         yield GaugeMetricFamily(
             "tandem_impressions_queued", "Impressions queued for the next bulk write.", value=writer.pending

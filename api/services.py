@@ -79,6 +79,7 @@ def build_services(
         settings.spool_path,
         recover_chunk=settings.indexer.bulk_chunk_size,
         resend_window_s=settings.spool_resend_window_s,
+        max_bytes=settings.spool_max_bytes or None,  # 0: no cap
     )
     deliver = partial(deliver_events, es, names, cfg=settings.indexer, interactions=settings.interactions)
     return Services(

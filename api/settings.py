@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         description="Events stored this recently before an engine outage are sent again after it (an engine "
         "that crashed may lose writes it acknowledged; repeats are duplicates). Default 10 s.",
     )
+    spool_max_bytes: int = Field(
+        1 << 30,
+        ge=0,
+        description="Cap on the event spool's backlog, in bytes (~5 million events per GiB), so a long outage "
+        "cannot fill the disk: past it, new events answer 503 spool_full and are not acknowledged. 0 = no cap. "
+        "Default 1 GiB.",
+    )
     popular_cache_refresh_s: float = Field(
         60.0, gt=0, description="How often the feed's fallback list (cold-start/popular) is refreshed. Default 60 s."
     )

@@ -97,3 +97,26 @@ class SpoolError(IndexerError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.path, self.reason))
+
+
+class SpoolFullError(SpoolError):
+    """The spool's backlog would pass its cap: the batch was not written (and not acknowledged).
+
+    Attributes:
+        backlog_bytes: bytes of events spooled and not yet in Elasticsearch.
+        max_bytes: the cap (`TANDEM_SPOOL_MAX_BYTES`).
+        backlog: how many events that is.
+    """
+
+    def __init__(self, path: str, backlog_bytes: int, max_bytes: int, backlog: int) -> None:
+        self.backlog_bytes = backlog_bytes
+        self.max_bytes = max_bytes
+        self.backlog = backlog
+        super().__init__(
+            path,
+            f"full: {backlog} events ({backlog_bytes:,} bytes, cap {max_bytes:,}) wait for the engine; "
+            "new events are refused until they are stored",
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.backlog_bytes, self.max_bytes, self.backlog))

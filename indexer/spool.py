@@ -38,7 +38,7 @@ from typing import Any, Literal
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from indexer.config import IndexerConfig
-from indexer.errors import IndexerError, SpoolError
+from indexer.errors import IndexerError, SpoolError, SpoolFullError
 from indexer.load import engine_side, store_events
 from indexer.mappings import IndexNames
 from indexer.profiles import update_profiles
@@ -68,6 +68,9 @@ class EventSpool:
         recover_chunk: events per segment when reading back a file left by an earlier run.
         compact_bytes: rewrite the file without its settled prefix once that prefix is this big.
         resend_window_s: events settled this recently before an outage are re-sent after it.
+        max_bytes: cap on the backlog (events not yet in Elasticsearch), so a long outage cannot fill
+            the disk; an append past it raises SpoolFullError and writes nothing. None: no cap.
+            What is already spooled is always kept, even beyond a lowered cap.
 
     Example:
         >>> import tempfile
@@ -80,9 +83,20 @@ class EventSpool:
     """
 
     def __init__(
-        self, path: Path, *, recover_chunk: int = 500, compact_bytes: int = 1 << 20, resend_window_s: float = 10.0
+        self,
+        path: Path,
+        *,
+        recover_chunk: int = 500,
+        compact_bytes: int = 1 << 20,
+        resend_window_s: float = 10.0,
+        max_bytes: int | None = None,
     ) -> None:
+        if max_bytes is not None and max_bytes <= 0:
+            raise ValueError(f"max_bytes must be positive (or None for no cap), got {max_bytes}")
         self.path = path
+        self.max_bytes = max_bytes
+        self.full = False  # the latest append was refused for the cap
+        self.refused = 0  # batches refused for the cap
         self.compact_bytes = compact_bytes
         self.resend_window_s = resend_window_s
         self._outage_at: float | None = None
@@ -134,10 +148,18 @@ class EventSpool:
         The caller must `settle` it (stored) or `release` it (let the replayer store it).
 
         Raises:
+            SpoolFullError: the backlog would pass `max_bytes`; nothing was written.
             SpoolError: the disk refused the write; nothing was acknowledged.
         """
         data = b"".join(json.dumps(doc, separators=(",", ":")).encode() + b"\n" for doc in docs)
         with self._lock:
+            backlog_bytes = self._backlog_bytes()
+            if self.max_bytes is not None and backlog_bytes + len(data) > self.max_bytes:
+                backlog = sum(s.count for s in self._segments if s.state != "done")
+                self.refused += 1
+                self.full = True
+                raise SpoolFullError(str(self.path), backlog_bytes, self.max_bytes, backlog)
+            self.full = False
             try:
                 self._fh.write(data)
                 self._fh.flush()
@@ -227,6 +249,14 @@ class EventSpool:
         """Events spooled and not yet confirmed in Elasticsearch."""
         with self._lock:
             return sum(s.count for s in self._segments if s.state != "done")
+
+    def backlog_bytes(self) -> int:
+        """Bytes of those events in the file (what `max_bytes` caps)."""
+        with self._lock:
+            return self._backlog_bytes()
+
+    def _backlog_bytes(self) -> int:
+        return sum(s.end - s.start for s in self._segments if s.state != "done")
 
     def _compact(self) -> None:
         horizon = time.monotonic() if self._outage_at is None else self._outage_at  # keep what may be re-sent

@@ -10,7 +10,7 @@ from api.fallback import engine_failure
 from api.schemas import EventsOut
 from api.security import WriteKey
 from api.services import Services
-from indexer.errors import BulkLoadError, RowValidationError, SpoolError
+from indexer.errors import BulkLoadError, RowValidationError, SpoolError, SpoolFullError
 from indexer.events import validate_event
 from indexer.spool import Segment, deliver_events
 
@@ -67,15 +67,19 @@ def post_events(
 def _store(services: Services, request_id: str, response: Response, docs: list[dict[str, Any]]) -> EventsOut:
     """Write-ahead: spool (fsync) first, then the engine; answer only once the events are durable."""
     segment: Segment | None = None
+    unspooled: SpoolError | None = None
     try:
         segment = services.spool.append(docs)
-    except SpoolError as exc:  # no local durability: only a direct write can acknowledge
+    except SpoolError as exc:  # full, or the disk failed: only a direct write can acknowledge
         logger.error("%s; writing to Elasticsearch directly", exc)
+        unspooled = exc
     fast = services.settings.indexer.model_copy(update={"bulk_max_retries": 0})  # the replayer retries, not us
     try:
         delivery = deliver_events(services.es, services.names, docs, fast, services.settings.interactions)
     except Exception as exc:
         if segment is None:
+            if isinstance(unspooled, SpoolFullError) and engine_failure(exc):
+                raise unspooled from exc  # 503 spool_full: the client keeps the batch and retries
             raise
         if not engine_failure(exc):  # the engine answered (e.g. refused the request): nothing to replay
             services.spool.settle(segment)

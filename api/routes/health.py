@@ -10,6 +10,7 @@ from indexer.load import alias_target
 from ranking.timing import timed
 
 router = APIRouter(tags=["health"])
+FULL_SHARE = 0.9  # /health warns from here on, before events are refused
 
 
 @router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
@@ -37,6 +38,13 @@ def health(services: ServicesDep, response: Response) -> HealthOut:
     events = {"spooled": backlog, "spool": str(services.spool.path), "replay_error": services.replayer.last_error}
     if backlog and (problems or services.replayer.last_error):
         problems.append(f"{backlog} events wait in the spool {services.spool.path} (stored when the engine answers)")
+    cap = services.spool.max_bytes
+    used = services.spool.backlog_bytes()
+    if cap is not None and (services.spool.full or used >= FULL_SHARE * cap):
+        problems.append(
+            f"the event spool is {used / cap:.0%} full ({used:,} of {cap:,} bytes): new events are refused "
+            "with 503 while it is full and the engine does not answer"
+        )
     if problems:
         response.status_code = 503
     return HealthOut(

@@ -5,6 +5,7 @@ Each test starts a dev engine of its own (free port, own data dir) so it can SIG
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -268,4 +269,31 @@ def test_hung_engine_opens_the_breaker_and_the_api_answers_without_waiting(
     logger.warning("hung engine, breaker open: /search 503 in %.0f ms", search_s * 1000)
     assert set(stored_ids(plain, names)) == set(event_ids(batch(0)))
     plain.close()
+    es.close()
+
+
+def test_a_full_spool_refuses_new_events_with_503_and_keeps_the_accepted(
+    engine: DevEngine, outage_settings: Settings, encoder: TextEncoder, catalog_path: Path
+) -> None:
+    line = len(json.dumps(validate_event(batch(0)[0]), separators=(",", ":"))) + 1
+    settings = outage_settings.model_copy(update={"spool_max_bytes": int(2.5 * BATCH * line)})  # room for 2 batches
+    names, es = indexed(engine, settings, encoder, catalog_path)
+    services = build_services(settings, es=es, encoder=encoder)
+    with TestClient(create_app(settings, services=services)) as client:
+        kill(engine)
+        accepted = [client.post("/events", json=batch(n)) for n in range(2)]
+        assert [r.status_code for r in accepted] == [202, 202]
+        refused = client.post("/events", json=batch(2))
+        assert refused.status_code == 503 and refused.headers["retry-after"]
+        error = refused.json()["error"]
+        assert error["code"] == "spool_full" and error["backlog"] == 2 * BATCH
+        assert error["max_bytes"] == settings.spool_max_bytes and str(services.spool.path) in error["message"]
+        health = client.get("/health").json()
+        assert any("event spool is" in problem and "full" in problem for problem in health["problems"])
+        assert "tandem_event_spool_refused_total 1.0" in client.get("/metrics").text
+        engine.start()
+        wait_until(lambda: services.spool.backlog() == 0, 60, "the spool drained")
+        assert client.post("/events", json=batch(2)).status_code == 200  # room again, the retry is stored
+    counts = stored_ids(es, names)
+    assert set(counts) == set(event_ids(batch(0) + batch(1) + batch(2))) and max(counts.values()) == 1
     es.close()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from elastic_transport import ConnectionError as EngineDown
 
-from indexer.errors import SpoolError
+from indexer.errors import SpoolError, SpoolFullError
 from indexer.spool import Delivery, EventSpool, SpoolReplayer
 
 
@@ -163,3 +163,47 @@ def test_recently_settled_events_stay_on_disk_for_a_restart(tmp_path: Path) -> N
     engine.stored.clear()  # the engine crashed and lost it; so did the API
     again = EventSpool(path, resend_window_s=60)
     assert SpoolReplayer(again, engine.deliver).replay_once() == 1 and engine.stored == ["a"]
+
+
+def test_a_full_spool_refuses_the_batch_and_keeps_what_it_holds(tmp_path: Path) -> None:
+    one = len(json.dumps(events("a")[0], separators=(",", ":"))) + 1  # bytes per event line
+    spool = EventSpool(tmp_path / "events.jsonl", max_bytes=3 * one, resend_window_s=0)
+    for name in "abc":
+        spool.release(spool.append(events(name)))
+    size = spool.path.stat().st_size
+    with pytest.raises(SpoolFullError) as full:
+        spool.append(events("d"))
+    assert (full.value.backlog, full.value.backlog_bytes, full.value.max_bytes) == (3, 3 * one, 3 * one)
+    assert "3 events" in str(full.value) and str(spool.path) in str(full.value)
+    assert spool.path.stat().st_size == size and spool.backlog() == 3  # nothing written, nothing lost
+    assert spool.full and spool.refused == 1
+    engine = FakeEngine()
+    assert SpoolReplayer(spool, engine.deliver).replay_once() == 3  # stored: room again
+    spool.release(spool.append(events("d")))
+    assert spool.backlog() == 1 and spool.backlog_bytes() == one and not spool.full
+
+
+def test_a_spool_over_a_lowered_cap_is_kept_whole(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    first = EventSpool(path)
+    first.release(first.append(events("a", "b", "c")))
+    first.close()
+    spool = EventSpool(path, max_bytes=10)  # smaller than what is already there
+    assert spool.backlog() == 3
+    with pytest.raises(SpoolFullError):
+        spool.append(events("d"))
+    engine = FakeEngine()
+    assert SpoolReplayer(spool, engine.deliver).replay_once() == 3 and engine.stored == ["a", "b", "c"]
+
+
+def test_spool_full_error_survives_pickling() -> None:
+    import pickle
+
+    error = pickle.loads(pickle.dumps(SpoolFullError("/x", 10, 8, 2)))
+    assert (error.path, error.backlog_bytes, error.max_bytes, error.backlog) == ("/x", 10, 8, 2)
+
+
+@pytest.mark.parametrize("cap", [0, -1])
+def test_a_cap_must_be_positive(tmp_path: Path, cap: int) -> None:
+    with pytest.raises(ValueError, match="max_bytes"):
+        EventSpool(tmp_path / "events.jsonl", max_bytes=cap)
