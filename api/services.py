@@ -15,7 +15,7 @@ from api.settings import Settings
 from indexer.embedding import TextEncoder
 from indexer.impression_writer import ImpressionWriter
 from indexer.mappings import IndexNames
-from indexer.spool import EventSpool, SpoolReplayer, deliver_events
+from indexer.spool import EventSpool, SpoolReplayer, claim_spool, deliver_events
 from ranking.models import CF, RANKER, TOWERS, load_cf, load_ranker, load_towers
 from ranking.personal import UserContext
 from ranking.pipeline import Pipeline
@@ -75,8 +75,8 @@ def build_services(
     cold_start_feed = Pipeline(PopularRetriever(es, names.items, cfg), reranker=CategorySpreadReranker())
     texts = text_vector_store(es, names.items, cfg)
     vectors = item_vector_store(es, names.items, cfg)  # one for both pipelines
-    spool = EventSpool(
-        settings.spool_path,
+    spool = claim_spool(
+        settings.spool_dir,
         recover_chunk=settings.indexer.bulk_chunk_size,
         resend_window_s=settings.spool_resend_window_s,
         max_bytes=settings.spool_max_bytes or None,  # 0: no cap

@@ -164,6 +164,7 @@ class Settings(BaseSettings):
         return self.data_dir / "reports"
 
     @property
-    def spool_path(self) -> Path:
-        """Events accepted but maybe not yet in Elasticsearch (write-ahead log, see indexer/spool.py)."""
-        return self.data_dir / "spool" / "events.jsonl"
+    def spool_dir(self) -> Path:
+        """Events accepted but maybe not yet in Elasticsearch: one write-ahead file per API process
+        (indexer/spool.py)."""
+        return self.data_dir / "spool"

@@ -18,12 +18,19 @@ the dev engine saves every second or so). So the events settled in the last `res
 before an outage is noticed are kept in memory and re-sent, first, when the engine answers again:
 409 for those it kept, stored for those it lost.
 
-One API process per spool file (the lock is in-process). The file is JSON Lines, one event per
-line; a torn last line (a crash mid-append, never acknowledged) is dropped with a warning.
+One API process per spool file. Several processes (uvicorn workers, or two `tandem serve` on one
+data directory) each claim a file of their own in the spool directory (`claim_spool`: events.jsonl,
+events-1.jsonl, ..., an exclusive `flock` on each, which the kernel drops when the process dies,
+even by SIGKILL). A restarted worker claims the first free file, and so recovers what the one
+before it left there; files no running process holds (fewer workers than before) are adopted
+and replayed by the others' replayers (`SpoolReplayer.adopt_orphans`). The file is JSON Lines,
+one event per line; a torn last line (a crash mid-append, never acknowledged) is dropped with a
+warning.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -95,6 +102,7 @@ class EventSpool:
             raise ValueError(f"max_bytes must be positive (or None for no cap), got {max_bytes}")
         self.path = path
         self.max_bytes = max_bytes
+        self.claim: SpoolClaim | None = None  # set by claim_spool: this process's hold on the file
         self.full = False  # the latest append was refused for the cap
         self.refused = 0  # batches refused for the cap
         self.compact_bytes = compact_bytes
@@ -291,8 +299,88 @@ class EventSpool:
         self._size -= cut
 
     def close(self) -> None:
+        """Close the file (a no-op for what it holds: every append was fsynced) and give up its claim."""
         with self._lock:
             self._fh.close()
+            if self.claim is not None:
+                self.claim.release()
+                self.claim = None
+
+
+SPOOL_NAME = "events.jsonl"
+MAX_SPOOLS = 64
+
+
+class SpoolClaim:
+    """One process's exclusive hold (`flock` on `<file>.lock`) on a spool file; `try_take` or nothing.
+
+    The kernel drops it when the process ends, however it ends, so a dead worker's file is free
+    for the next one. Each claim opens the lock file anew, so two claims on one file conflict
+    even inside one process.
+    """
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+
+    @classmethod
+    def try_take(cls, path: Path) -> SpoolClaim | None:
+        """Claim `path`, or None when another process (or another claim here) holds it.
+
+        Raises:
+            SpoolError: the lock file cannot be created.
+        """
+        lock = path.with_name(path.name + ".lock")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise SpoolError(str(path), f"cannot create its lock file {lock}: {exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        return cls(path, fd)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+
+def spool_file(directory: Path, slot: int) -> Path:
+    """The spool file of `slot`: events.jsonl for the first (the single-process layout), then events-N.jsonl."""
+    return directory / (SPOOL_NAME if slot == 0 else f"events-{slot}.jsonl")
+
+
+def claim_spool(directory: Path, *, max_spools: int = MAX_SPOOLS, **options: Any) -> EventSpool:
+    """The first spool file in `directory` no other process holds, claimed for this one and opened
+    (`options` go to EventSpool). What an earlier process left in that file is recovered as usual.
+
+    Raises:
+        SpoolError: all `max_spools` files are held, or the directory or file cannot be used.
+    """
+    for slot in range(max_spools):
+        path = spool_file(directory, slot)
+        claim = SpoolClaim.try_take(path)
+        if claim is None:
+            continue
+        try:
+            spool = EventSpool(path, **options)
+        except BaseException:
+            claim.release()
+            raise
+        spool.claim = claim
+        return spool
+    raise SpoolError(str(directory), f"all {max_spools} spool files are held by running API processes")
+
+
+def _spool_files(directory: Path) -> list[Path]:
+    """Every spool file in `directory`, in slot order."""
+    slots = [p for p in directory.glob("events-*.jsonl") if p.stem.removeprefix("events-").isdigit()]
+    head = [directory / SPOOL_NAME] if (directory / SPOOL_NAME).exists() else []
+    return head + sorted(slots, key=lambda p: int(p.stem.removeprefix("events-")))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -349,6 +437,7 @@ class SpoolReplayer:
         deliver: writes a list of events (see `deliver_events`); raises when the engine is down.
         idle_s: how often an empty spool is looked at.
         max_backoff_s: the longest wait between attempts while the engine is down.
+        adopt_every_s: how often other processes' abandoned spool files are looked for (`adopt_orphans`).
     """
 
     def __init__(
@@ -358,11 +447,13 @@ class SpoolReplayer:
         *,
         idle_s: float = 0.5,
         max_backoff_s: float = 30.0,
+        adopt_every_s: float = 30.0,
     ) -> None:
         self.spool = spool
         self.deliver = deliver
         self.idle_s = idle_s
         self.max_backoff_s = max_backoff_s
+        self.adopt_every_s = adopt_every_s
         self.last_error: str | None = None
         self.replayed = 0
         self._stop = threading.Event()
@@ -400,16 +491,45 @@ class SpoolReplayer:
             self.spool.settle(segment)
         return stored
 
+    def adopt_orphans(self) -> int:
+        """Replay the other spool files of this directory that no running process holds (a worker
+        that is gone and not replaced, e.g. after restarting with fewer workers). Returns events
+        stored; a file whose replay fails (engine down) is left for the next call."""
+        stored = 0
+        for path in _spool_files(self.spool.path.parent):
+            if path == self.spool.path or not path.stat().st_size:
+                continue
+            claim = SpoolClaim.try_take(path)
+            if claim is None:  # a live process's own spool
+                continue
+            try:
+                orphan = EventSpool(path, resend_window_s=0)
+                try:
+                    adopted = SpoolReplayer(orphan, self.deliver).replay_once()
+                finally:
+                    orphan.close()
+            except SpoolError as exc:
+                logger.warning("spool %s left by an earlier process: %s; tried again later", path, exc.reason)
+                continue
+            finally:
+                claim.release()
+            if adopted:
+                logger.warning("stored %d events a stopped API process had left in %s", adopted, path)
+            stored += adopted
+            self.replayed += adopted
+        return stored
+
     def _reject(self, refused: list[dict[str, Any]]) -> None:
         path = self.spool.path.with_name("rejected.jsonl")
         logger.error("%d spooled events refused by Elasticsearch; kept in %s", len(refused), path)
-        with open(path, "a", encoding="utf-8") as fh:
-            for item in refused:
-                fh.write(json.dumps(item, default=str) + "\n")
+        data = "".join(json.dumps(item, default=str) + "\n" for item in refused)
+        with open(path, "a", encoding="utf-8") as fh:  # one write: other processes append here too
+            fh.write(data)
 
     def run(self) -> None:
         failures = 0
         delay = 0.0  # replay what an earlier run left at once
+        next_adoption = 0.0  # and what stopped processes left, at once, then every adopt_every_s
         while not self._stop.wait(delay):
             try:
                 stored = self.replay_once()
@@ -425,6 +545,12 @@ class SpoolReplayer:
                 logger.info("spool replayed %d events; %d left", stored, self.spool.backlog())
             failures, delay, self.last_error = 0, self.idle_s, None
             self.spool.compact()
+            if time.monotonic() >= next_adoption:
+                next_adoption = time.monotonic() + self.adopt_every_s
+                try:
+                    self.adopt_orphans()
+                except Exception:  # a stray file must not stop this process's own replays
+                    logger.exception("adopting other spool files failed")
 
     def start(self) -> None:
         self._stop.clear()

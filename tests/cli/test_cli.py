@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from api.engine import free_port
 from indexer.mappings import IndexNames
+from indexer.spool import claim_spool
 from tests.conftest import DATA
 
 runner = CliRunner()
@@ -105,3 +106,55 @@ def test_up_starts_engine_indexes_serves_and_stops_on_signal(tmp_path: Path, sto
     assert "Tandem is up." in output and f"http://127.0.0.1:{port}/docs" in output
     assert "stopping the local dev engine" in output
     assert not (tmp_path / "state" / "engine" / "engine.json").exists()
+
+
+@pytest.mark.es
+def test_serve_with_two_workers_gives_each_its_own_spool(
+    es_url: str, es: Elasticsearch, names: IndexNames, tmp_path: Path
+) -> None:
+    indexed = runner.invoke(app, ["index", str(DATA / "catalog.jsonl")], env=env_for(es_url, names, tmp_path))
+    assert indexed.exit_code == 0, indexed.output
+    port = free_port()
+    env = {**os.environ, **env_for(es_url, names, tmp_path), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "api.cli", "serve", "--workers", "2", "--port", str(port)]
+    log = open(tmp_path / "serve.log", "w+")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    spool_dir = tmp_path / "state" / "spool"
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and process.poll() is None:
+            # both workers up: each has claimed a spool file (a third claim gets the third file)
+            if httpx_ok(f"{base}/health") and len(list(spool_dir.glob("*.lock"))) == 2:
+                probe = claim_spool(spool_dir)
+                third = probe.path.name
+                probe.close()
+                if third == "events-2.jsonl":
+                    break
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"two workers did not come up:\n{Path(log.name).read_text()[-3000:]}")
+        rows = [
+            {"user_id": f"u{n}", "item_id": "t01", "type": "click", "timestamp": 1_790_000_000 + n, "event_id": f"w{n}"}
+            for n in range(20)
+        ]
+        with httpx.Client(base_url=base) as client:  # a new connection each: the kernel spreads them over workers
+            statuses = [httpx.post(f"{base}/events", json=row).status_code for row in rows]
+            assert statuses == [200] * 20
+            assert client.get("/search", params={"q": "espresso machine"}).json()["items"][0]["id"] == "t01"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    es.indices.refresh(index=names.events)
+    assert es.count(index=names.events)["count"] == 20
+    after = claim_spool(spool_dir)  # the workers let their files go on the way out
+    assert after.path.name == "events.jsonl"
+    after.close()
+    assert {"events.jsonl", "events-1.jsonl"} <= {p.name for p in spool_dir.glob("events*.jsonl")}
+
+
+def httpx_ok(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from elastic_transport import ConnectionError as EngineDown
 
 from indexer.errors import SpoolError, SpoolFullError
-from indexer.spool import Delivery, EventSpool, SpoolReplayer
+from indexer.spool import Delivery, EventSpool, SpoolReplayer, claim_spool, spool_file
 
 
 def events(*ids: str) -> list[dict[str, Any]]:
@@ -207,3 +209,66 @@ def test_spool_full_error_survives_pickling() -> None:
 def test_a_cap_must_be_positive(tmp_path: Path, cap: int) -> None:
     with pytest.raises(ValueError, match="max_bytes"):
         EventSpool(tmp_path / "events.jsonl", max_bytes=cap)
+
+
+def test_each_process_claims_its_own_spool_file_and_a_freed_one_is_reused(tmp_path: Path) -> None:
+    first, second = claim_spool(tmp_path), claim_spool(tmp_path)  # two claims conflict even in one process
+    assert (first.path, second.path) == (spool_file(tmp_path, 0), spool_file(tmp_path, 1))
+    first.release(first.append(events("a", "b")))
+    first.close()  # the process stops (or dies: the kernel drops its lock either way)
+    again = claim_spool(tmp_path)
+    assert again.path == first.path and again.backlog() == 2  # a restarted worker recovers its file
+    assert claim_spool(tmp_path).path == spool_file(tmp_path, 2)
+
+
+def test_all_spool_files_held_is_a_clear_error(tmp_path: Path) -> None:
+    held = [claim_spool(tmp_path, max_spools=2) for _ in range(2)]
+    with pytest.raises(SpoolError, match="all 2 spool files are held"):
+        claim_spool(tmp_path, max_spools=2)
+    assert len({s.path for s in held}) == 2
+
+
+CHILD = """
+import sys, time
+from pathlib import Path
+from indexer.spool import claim_spool
+spool = claim_spool(Path(sys.argv[1]))
+spool.release(spool.append([{"event_id": e, "user_id": "u1", "item_id": "i1", "type": "click"} for e in ("x", "y")]))
+print(spool.path.name, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_killed_workers_spool_is_adopted_by_another_process(tmp_path: Path) -> None:
+    mine = claim_spool(tmp_path)  # slot 0
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == spool_file(tmp_path, 1).name
+        engine = FakeEngine()
+        replayer = SpoolReplayer(mine, engine.deliver)
+        assert replayer.adopt_orphans() == 0 and engine.stored == []  # held by a live process: not touched
+        child.kill()  # SIGKILL: no clean shutdown
+        child.wait()
+        assert replayer.adopt_orphans() == 2 and engine.stored == ["x", "y"]
+        assert spool_file(tmp_path, 1).stat().st_size == 0  # settled: nothing left to adopt twice
+        assert replayer.adopt_orphans() == 0
+        assert claim_spool(tmp_path).path == spool_file(tmp_path, 1)  # the adopter let it go again
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_an_orphan_the_engine_cannot_take_yet_stays_for_later(tmp_path: Path) -> None:
+    gone = claim_spool(tmp_path)
+    gone.release(gone.append(events("a")))
+    mine = claim_spool(tmp_path)
+    gone.close()
+    engine = FakeEngine()
+    engine.down = True
+    replayer = SpoolReplayer(mine, engine.deliver)
+    assert replayer.adopt_orphans() == 0
+    engine.down = False
+    assert replayer.adopt_orphans() == 1 and engine.stored == ["a"]
