@@ -570,7 +570,8 @@ def _feed_stages(
     towers: Loaded[Any],
     cf: Loaded[Any] | None,
 ) -> tuple[FeedRetriever, UserContext]:
-    """The feed's retriever and user context as serving wires them (api.services), for these models."""
+    """The feed's retriever and user context as serving wires them (api.services), for these models;
+    the retriever keeps the trend's daily lists, since replayed requests come before their last day."""
     texts = text_vector_store(es, names.items, settings.retrieval)
     users = UserContext(
         es,
@@ -582,7 +583,8 @@ def _feed_stages(
         cf=lambda: cf,
         text_vectors=texts,
     )
-    return FeedRetriever(es, names.items, settings.retrieval, texts), users
+    replay = settings.retrieval.model_copy(update={"trend_history": True})
+    return FeedRetriever(es, names.items, replay, texts), users
 
 
 def set_item_state(

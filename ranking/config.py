@@ -85,6 +85,12 @@ class RetrievalConfig(BaseModel):
         "a vector is read again when its document changes. 0 = off: every response carries the vectors. "
         "Default 100000.",
     )
+    trend_history: bool = Field(
+        False,
+        description="Keep each item's daily positive counts (`daily_positives` lists) in search and feed responses. "
+        "Serving reads the trend from their 3-number summary, exact for requests after `tandem train` counted them; "
+        "replaying requests from before that (`tandem eval`, `tandem eval-search`) needs the lists. Default off.",
+    )
     search_personal_weight: float = Field(
         0.2,
         ge=0,

@@ -91,8 +91,10 @@ def trend(daily: Sequence[Any], now: float) -> np.ndarray:
     the sum over the days before `today` is decayed[i - 1] * 0.5 ** ((today - last day) / half-life),
     i the number of stored days before `today` (flattening every candidate's daily lists into
     arrays instead cost 2.3 ms per 200 candidates in the stage bench). The request's own day is left
-    out: with daily buckets it would include the hours after the request. Malformed
-    `daily_positives` values (not the stored shape) give NaN, as missing ones do.
+    out: with daily buckets it would include the hours after the request. A value without its
+    lists (serving's responses) is read from its summary (`daily_positives`), the same number for
+    any request on or after the last counted day. Malformed `daily_positives` values (not the
+    stored shape) give NaN, as missing ones do.
 
     Args:
         daily: per item, its `daily_positives` document value (or None).
@@ -107,6 +109,9 @@ def trend(daily: Sequence[Any], now: float) -> np.ndarray:
         if not isinstance(value, Mapping):
             continue
         days, decayed = value.get("day"), value.get("decayed")
+        if days is None and decayed is None:  # a serving response: the summary only
+            out[row] = _from_summary(value, today)
+            continue
         if type(days) is not list or type(decayed) is not list or len(days) != len(decayed):
             continue
         try:
@@ -121,15 +126,39 @@ def trend(daily: Sequence[Any], now: float) -> np.ndarray:
     return out
 
 
-def daily_positives(days: Sequence[int], counts: Sequence[int]) -> dict[str, list[Any]]:
+def _from_summary(value: Mapping[str, Any], today: int) -> float:
+    """The trend from `last_day` / `total` / `before_last` alone: exact for a request on or after
+    the last counted day; NaN before it (the lists are needed) or without a summary (counted by
+    an older `tandem train`: the next one writes it)."""
+    last, total, before_last = value.get("last_day"), value.get("total"), value.get("before_last")
+    if not all(type(v) in (int, float) for v in (last, total, before_last)):
+        return math.nan
+    if today > last:
+        return float(total) * 0.5 ** ((today - last) / TREND_HALF_LIFE_DAYS)
+    return float(before_last) if today == last else math.nan
+
+
+def daily_positives(days: Sequence[int], counts: Sequence[int]) -> dict[str, Any]:
     """The stored `daily_positives` value: days ascending, their counts, and the running sum
-    decayed[j] = sum over m <= j of counts[m] * 0.5 ** ((days[-1] - days[m]) / half-life).
+    decayed[j] = sum over m <= j of counts[m] * 0.5 ** ((days[-1] - days[m]) / half-life);
+    plus its summary for requests on or after the last day: `last_day`, `total` (decayed[-1])
+    and `before_last` (decayed[-2], what a request on the last day itself counts).
 
     Anchored at the item's last day, every term is at most its count (no overflow however long
-    the history); `trend` rescales it to any day.
+    the history); `trend` rescales it to any day. Serving reads only the summary (the lists are
+    left out of its responses, `ranking.query.TREND_LISTS`: decoding them was most of a feed
+    response's decoding time), since its requests come after the counts; replaying the past needs
+    the lists (`RetrievalConfig.trend_history`).
     """
     last, total, decayed = (days[-1] if days else 0), 0.0, []
     for day, count in zip(days, counts):
         total += count * 0.5 ** ((last - day) / TREND_HALF_LIFE_DAYS)
         decayed.append(total)
-    return {"day": list(days), "count": list(counts), "decayed": decayed}
+    return {
+        "day": list(days),
+        "count": list(counts),
+        "decayed": decayed,
+        "last_day": last,
+        "total": total,
+        "before_last": decayed[-2] if len(decayed) > 1 else 0.0,
+    }

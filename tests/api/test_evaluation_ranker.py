@@ -369,3 +369,17 @@ def test_cli_help_names_the_ranker_options() -> None:
     result = runner.invoke(app, ["eval", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert "--tune-ranker" in result.output and "--no-ranker" in result.output
+
+
+def test_replayed_requests_keep_the_trend_lists_serving_leaves_out() -> None:
+    """Replays ask as of moments before the counters' last day, which their summary cannot answer."""
+    from api.evaluation import _feed_stages
+    from api.search_eval import retrievers
+    from ranking.registry import Loaded
+
+    settings = Settings(_env_file=None)
+    assert not settings.retrieval.trend_history  # serving: the summary only
+    es = Elasticsearch("http://127.0.0.1:9")  # never called
+    feed, _ = _feed_stages(es, IndexNames(""), settings, Loaded("v", None), None)
+    assert feed.cfg.trend_history
+    assert all(r.cfg.trend_history for r in retrievers(es, "items", None, settings).values())  # type: ignore[arg-type, attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from indexer.config import IndexerConfig
 from indexer.embedding import TextEncoder
 from indexer.load import index_catalog
 from indexer.mappings import IndexNames
+from ranking.item_stats import trend
 from ranking.models import current_towers
 from ranking.personal import taste_means
 from ranking.registry import ModelRegistry
@@ -159,6 +161,13 @@ def test_personal_carries_the_latest_liked_item_vectors(
     for candidate in candidates:
         stored = es.get(index=names.items, id=candidate.item_id, source_includes=["item_vector"])["_source"]
         assert list(candidate.item["item_vector"]) == pytest.approx(stored["item_vector"])
+    # the response leaves the trend's daily lists out; their summary gives the same trend (serving's
+    # requests come after the counts), so the ranker sees the number it was trained with
+    served = [c.item.get("daily_positives") for c in candidates]
+    full = [es.get(index=names.items, id=c.item_id, source_includes=["daily_positives"])["_source"] for c in candidates]
+    assert served and all(set(d) == {"last_day", "total", "before_last"} for d in served)
+    now = time.time()
+    assert list(trend(served, now)) == pytest.approx(list(trend([d["daily_positives"] for d in full], now)))
     # the counters `tandem train` wrote are served; the daily positives behind the trend stay internal
     assert all("clicks" in item and "daily_positives" not in item for item in feed)
     assert "daily_positives" in es.get(index=names.items, id="t21")["_source"]

@@ -40,17 +40,26 @@ def test_counts_clicks_impressions_and_positives_per_day() -> None:
     assert set(stats) == {"a", "b", "c"}
     day = day_number(T0)
     assert (stats["a"]["clicks"], stats["a"]["impressions"]) == (2, 2)
+    decayed = [0.5 ** (3 / 30), 0.5 ** (3 / 30) + 0.5 ** (2 / 30), 0.5 ** (3 / 30) + 0.5 ** (2 / 30) + 1]
     assert stats["a"]["daily_positives"] == {
         "day": [day, day + 1, day + 3],
         "count": [1, 1, 1],
-        "decayed": pytest.approx(
-            [0.5 ** (3 / 30), 0.5 ** (3 / 30) + 0.5 ** (2 / 30), 0.5 ** (3 / 30) + 0.5 ** (2 / 30) + 1]
-        ),
+        "decayed": pytest.approx(decayed),
+        "last_day": day + 3,
+        "total": pytest.approx(decayed[-1]),
+        "before_last": pytest.approx(decayed[-2]),
     }
     assert stats["b"] == {
         "clicks": 0,
         "impressions": 0,
-        "daily_positives": {"day": [day + 200], "count": [1], "decayed": [1.0]},
+        "daily_positives": {
+            "day": [day + 200],
+            "count": [1],
+            "decayed": [1.0],
+            "last_day": day + 200,
+            "total": 1.0,
+            "before_last": 0.0,
+        },
     }
     # c's click answered no impression of c: it counts as a positive, not towards the CTR
     assert (stats["c"]["clicks"], stats["c"]["impressions"], stats["c"]["daily_positives"]["count"]) == (0, 1, [1])
@@ -102,3 +111,38 @@ def test_trend_matches_the_direct_decayed_sum_on_any_history() -> None:
     for today in (days[0], days[0] + 1, days[150], days[-1] + 1, days[-1] + 400):
         direct = sum(c * 0.5 ** ((today - d) / 30) for d, c in zip(days, counts) if d < today)
         assert trend([stored], today * DAY + 3600)[0] == pytest.approx(direct, rel=1e-9, abs=1e-300)
+
+
+def summary(stored: dict[str, object]) -> dict[str, object]:
+    """What a serving response holds of `daily_positives`: the lists left out (ranking.query.TREND_LISTS)."""
+    return {k: v for k, v in stored.items() if k not in ("day", "count", "decayed")}
+
+
+@pytest.mark.parametrize("n_days", [0, 1, 2, 300])
+def test_the_summary_gives_the_lists_trend_on_and_after_the_last_day(n_days: int) -> None:
+    rng = np.random.default_rng(n_days)
+    days = sorted(rng.choice(20_000, size=n_days, replace=False).tolist())
+    stored = daily_positives(days, rng.integers(1, 9, size=n_days).tolist())
+    last = days[-1] if days else 0
+    for today in (last, last + 1, last + 45, last + 4000):
+        moment = today * DAY + 3600
+        assert trend([summary(stored)], moment)[0] == pytest.approx(trend([stored], moment)[0], rel=1e-12, abs=0)
+
+
+def test_the_summary_cannot_answer_for_a_day_before_the_last_one() -> None:
+    stored = daily_positives([100, 200], [1, 2])
+    assert trend([stored], 150 * DAY)[0] == 1.0 * 0.5 ** (50 / 30)  # the lists can
+    assert math.isnan(trend([summary(stored)], 150 * DAY)[0])  # unknown, never a wrong number
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        {"last_day": 5, "total": 1.0},
+        {"last_day": "5", "total": 1.0, "before_last": 0.0},
+        {"last_day": True, "total": 1, "before_last": 0},
+    ],
+)
+def test_a_missing_or_malformed_summary_is_missing(value: dict[str, object]) -> None:
+    assert math.isnan(trend([value], 10 * DAY)[0])  # e.g. counted by a `tandem train` before the summary existed

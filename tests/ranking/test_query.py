@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ranking.config import RetrievalConfig
-from ranking.query import feed_body, personalise_search, popular_body, search_body
+from ranking.query import TREND_LISTS, candidate_source, feed_body, personalise_search, popular_body, search_body
 from ranking.stages import Filters, Personal
 
 
@@ -18,9 +18,11 @@ def test_hybrid_request_has_named_bm25_and_knn_clauses() -> None:
     assert body["query"]["bool"]["minimum_should_match"] == 1  # filters alone must not match everything
     assert body["include_named_queries_score"] is True
     # the vectors come from the API's memory (ranking.vector_store), validated by each hit's _seq_no
-    assert body["source_excludes"] == ["text_vector", "item_vector"] and body["seq_no_primary_term"] is True
+    assert (
+        body["source_excludes"] == ["text_vector", "item_vector", *TREND_LISTS] and body["seq_no_primary_term"] is True
+    )
     uncached = search_body("tea mug", None, Filters(), RetrievalConfig(item_vector_cache=0), size=5)
-    assert uncached["source_excludes"] == ["text_vector"] and "seq_no_primary_term" not in uncached
+    assert uncached["source_excludes"] == ["text_vector", *TREND_LISTS] and "seq_no_primary_term" not in uncached
 
 
 def test_filters_apply_to_bm25_and_as_knn_prefilter() -> None:
@@ -103,3 +105,12 @@ def test_personalised_search_keeps_text_as_must() -> None:
         for c in query["must"][0]["bool"]["should"]
     ] == ["bm25", "knn_text"]
     assert [c.get("knn", c.get("bool", {})).get("_name") for c in query["should"]] == ["knn_user", "affinity_category"]
+
+
+def test_responses_leave_the_trend_lists_out_unless_replaying_the_past() -> None:
+    serving, replay = RetrievalConfig(), RetrievalConfig(trend_history=True)
+    for cfg in (serving, serving.model_copy(update={"item_vector_cache": 0})):
+        assert set(TREND_LISTS) <= set(candidate_source(cfg)["source_excludes"])
+        assert set(TREND_LISTS) <= set(popular_body(Filters(), cfg, 10)["source_excludes"])
+    assert not set(TREND_LISTS) & set(candidate_source(replay)["source_excludes"])
+    assert "daily_positives" not in TREND_LISTS  # the summary itself stays
