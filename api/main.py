@@ -121,9 +121,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         running.impressions.start()
         yield
         running.impressions.stop()  # writes what is still buffered
-        running.replayer.stop()
+        replayer_ended = running.replayer.stop()
         if services is None:
-            running.spool.close()
+            if replayer_ended:
+                running.spool.close()  # frees the spool file for the next process
+            else:  # still writing to it: the file is freed when this process exits
+                logger.warning("the spool replayer did not stop in time; %s stays claimed", running.spool.path)
             running.es.close()
 
     app = FastAPI(

@@ -103,7 +103,8 @@ class EventSpool:
         self.path = path
         self.max_bytes = max_bytes
         self.claim: SpoolClaim | None = None  # set by claim_spool: this process's hold on the file
-        self.full = False  # the latest append was refused for the cap
+        self.full = False  # an append was refused for the cap, and nothing was stored since
+        self._closed = False
         self.refused = 0  # batches refused for the cap
         self.compact_bytes = compact_bytes
         self.resend_window_s = resend_window_s
@@ -150,19 +151,22 @@ class EventSpool:
             )
         return segments
 
-    def append(self, docs: list[dict[str, Any]]) -> Segment:
+    def append(self, docs: list[dict[str, Any]], *, accepted: bool = False) -> Segment:
         """Write `docs` durably (flush + fsync) and return their segment, owned by the caller.
 
         The caller must `settle` it (stored) or `release` it (let the replayer store it).
+        `accepted`: events acknowledged before (another process's, adopted), which the cap never refuses.
 
         Raises:
             SpoolFullError: the backlog would pass `max_bytes`; nothing was written.
-            SpoolError: the disk refused the write; nothing was acknowledged.
+            SpoolError: the disk refused the write, or the spool is closed; nothing was acknowledged.
         """
         data = b"".join(json.dumps(doc, separators=(",", ":")).encode() + b"\n" for doc in docs)
         with self._lock:
+            if self._closed:
+                raise SpoolError(str(self.path), "closed (the API is stopping)")
             backlog_bytes = self._backlog_bytes()
-            if self.max_bytes is not None and backlog_bytes + len(data) > self.max_bytes:
+            if not accepted and self.max_bytes is not None and backlog_bytes + len(data) > self.max_bytes:
                 backlog = sum(s.count for s in self._segments if s.state != "done")
                 self.refused += 1
                 self.full = True
@@ -210,14 +214,18 @@ class EventSpool:
         """`segment` is in Elasticsearch. It stays in the file for `resend_window_s` (re-sent after
         an outage or a restart, see the module docstring), then compaction drops it."""
         with self._lock:
+            if self._closed:  # stays in the file: the next process replays it (a duplicate)
+                return
             if segment.state != "done":
                 segment.state, segment.settled_at = "done", time.monotonic()
+                self.full = False  # room again
             self._compact()
 
     def compact(self) -> None:
         """Drop settled segments older than the resend window from the file (called periodically)."""
         with self._lock:
-            self._compact()
+            if not self._closed:
+                self._compact()
 
     def mark_outage(self) -> None:
         """The engine failed: what it acknowledged lately may be lost (see `take_resend`)."""
@@ -299,8 +307,10 @@ class EventSpool:
         self._size -= cut
 
     def close(self) -> None:
-        """Close the file (a no-op for what it holds: every append was fsynced) and give up its claim."""
+        """Close the file (a no-op for what it holds: every append was fsynced) and give up its claim.
+        Later appends raise and settles leave the file alone: another process may own it by then."""
         with self._lock:
+            self._closed = True
             self._fh.close()
             if self.claim is not None:
                 self.claim.release()
@@ -477,6 +487,8 @@ class SpoolReplayer:
                 logger.warning("%d acknowledged events were missing after the outage; stored again", delivery.stored)
             stored += delivery.stored
         for segment in self.spool.pending():
+            if self._stop.is_set():  # shutting down: the rest stays spooled for the next start
+                break
             docs = self.spool.read(segment)
             try:
                 delivery = self.deliver(docs) if docs else Delivery()
@@ -492,11 +504,18 @@ class SpoolReplayer:
         return stored
 
     def adopt_orphans(self) -> int:
-        """Replay the other spool files of this directory that no running process holds (a worker
-        that is gone and not replaced, e.g. after restarting with fewer workers). Returns events
-        stored; a file whose replay fails (engine down) is left for the next call."""
-        stored = 0
+        """Move into this process's spool the events of the other spool files in its directory that no
+        running process holds (a worker that is gone and not replaced, e.g. after a restart with
+        fewer workers); the replayer then stores them like its own, re-sent after an outage too.
+
+        Segment by segment: each is appended here (fsync) before the orphan file is emptied, so a
+        crash in between leaves duplicates, never a loss. What the orphan held is moved whole,
+        recently stored events included (the dead process's resend window). Returns events moved.
+        """
+        moved = 0
         for path in _spool_files(self.spool.path.parent):
+            if self._stop.is_set():
+                break
             if path == self.spool.path or not path.stat().st_size:
                 continue
             claim = SpoolClaim.try_take(path)
@@ -505,19 +524,23 @@ class SpoolReplayer:
             try:
                 orphan = EventSpool(path, resend_window_s=0)
                 try:
-                    adopted = SpoolReplayer(orphan, self.deliver).replay_once()
+                    segments = orphan.pending()
+                    for segment in segments:
+                        docs = orphan.read(segment)
+                        if docs:
+                            self.spool.release(self.spool.append(docs, accepted=True))
+                            moved += len(docs)
+                    for segment in segments:
+                        orphan.settle(segment)  # all settled, no window: the file is emptied
                 finally:
                     orphan.close()
             except SpoolError as exc:
-                logger.warning("spool %s left by an earlier process: %s; tried again later", path, exc.reason)
+                logger.error("spool %s left by a stopped process not adopted: %s; tried again later", path, exc.reason)
                 continue
             finally:
                 claim.release()
-            if adopted:
-                logger.warning("stored %d events a stopped API process had left in %s", adopted, path)
-            stored += adopted
-            self.replayed += adopted
-        return stored
+            logger.warning("adopted %d events a stopped API process had left in %s", moved, path)
+        return moved
 
     def _reject(self, refused: list[dict[str, Any]]) -> None:
         path = self.spool.path.with_name("rejected.jsonl")
@@ -557,7 +580,10 @@ class SpoolReplayer:
         self._thread = threading.Thread(target=self.run, name="spool-replayer", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout_s: float = 10.0) -> None:
+    def stop(self, timeout_s: float = 10.0) -> bool:
+        """Stop the thread; True once it has ended (the spool may then be closed safely)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
+            return not self._thread.is_alive()
+        return True

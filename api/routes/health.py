@@ -10,7 +10,7 @@ from indexer.load import alias_target
 from ranking.timing import timed
 
 router = APIRouter(tags=["health"])
-FULL_SHARE = 0.9  # /health warns from here on, before events are refused
+FULL_SHARE = 0.9  # with the engine failing, /health warns from here on, before events are refused
 
 
 @router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
@@ -40,7 +40,8 @@ def health(services: ServicesDep, response: Response) -> HealthOut:
         problems.append(f"{backlog} events wait in the spool {services.spool.path} (stored when the engine answers)")
     cap = services.spool.max_bytes
     used = services.spool.backlog_bytes()
-    if cap is not None and (services.spool.full or used >= FULL_SHARE * cap):
+    nearly_full = cap is not None and used >= FULL_SHARE * cap and bool(problems or services.replayer.last_error)
+    if cap is not None and (services.spool.full or nearly_full):
         problems.append(
             f"the event spool is {used / cap:.0%} full ({used:,} of {cap:,} bytes): new events are refused "
             "with 503 while it is full and the engine does not answer"

@@ -293,6 +293,7 @@ def test_a_full_spool_refuses_new_events_with_503_and_keeps_the_accepted(
         assert "tandem_event_spool_refused_total 1.0" in client.get("/metrics").text
         engine.start()
         wait_until(lambda: services.spool.backlog() == 0, 60, "the spool drained")
+        wait_until(lambda: client.get("/health").status_code == 200, 30, "healthy again once drained")
         assert client.post("/events", json=batch(2)).status_code == 200  # room again, the retry is stored
     counts = stored_ids(es, names)
     assert set(counts) == set(event_ids(batch(0) + batch(1) + batch(2))) and max(counts.values()) == 1

@@ -6,6 +6,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,7 @@ def test_a_full_spool_refuses_the_batch_and_keeps_what_it_holds(tmp_path: Path) 
     assert spool.full and spool.refused == 1
     engine = FakeEngine()
     assert SpoolReplayer(spool, engine.deliver).replay_once() == 3  # stored: room again
+    assert not spool.full  # /health stops saying so as soon as the replayer frees room
     spool.release(spool.append(events("d")))
     assert spool.backlog() == 1 and spool.backlog_bytes() == one and not spool.full
 
@@ -240,7 +242,7 @@ time.sleep(60)
 
 
 def test_a_killed_workers_spool_is_adopted_by_another_process(tmp_path: Path) -> None:
-    mine = claim_spool(tmp_path)  # slot 0
+    mine = claim_spool(tmp_path, resend_window_s=60)  # slot 0
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(tmp_path)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
     )
@@ -249,26 +251,69 @@ def test_a_killed_workers_spool_is_adopted_by_another_process(tmp_path: Path) ->
         assert child.stdout.readline().strip() == spool_file(tmp_path, 1).name
         engine = FakeEngine()
         replayer = SpoolReplayer(mine, engine.deliver)
-        assert replayer.adopt_orphans() == 0 and engine.stored == []  # held by a live process: not touched
+        assert replayer.adopt_orphans() == 0 and mine.backlog() == 0  # held by a live process: not touched
         child.kill()  # SIGKILL: no clean shutdown
         child.wait()
-        assert replayer.adopt_orphans() == 2 and engine.stored == ["x", "y"]
-        assert spool_file(tmp_path, 1).stat().st_size == 0  # settled: nothing left to adopt twice
-        assert replayer.adopt_orphans() == 0
-        assert claim_spool(tmp_path).path == spool_file(tmp_path, 1)  # the adopter let it go again
+        assert replayer.adopt_orphans() == 2 and mine.backlog() == 2  # moved into this process's spool
+        assert spool_file(tmp_path, 1).stat().st_size == 0 and replayer.adopt_orphans() == 0  # once
+        assert claim_spool(tmp_path).path == spool_file(tmp_path, 1)  # the adopter let the file go again
+        assert replayer.replay_once() == 2 and engine.stored == ["x", "y"]
+        engine.stored.clear()  # the engine crashed right after and lost what it had acknowledged
+        mine.mark_outage()
+        assert replayer.replay_once() == 2 and engine.stored == ["x", "y"]  # re-sent, as for its own events
     finally:
         child.kill()
         child.wait()
 
 
-def test_an_orphan_the_engine_cannot_take_yet_stays_for_later(tmp_path: Path) -> None:
+def test_orphans_are_adopted_while_the_engine_is_down_and_stored_when_it_is_back(tmp_path: Path) -> None:
     gone = claim_spool(tmp_path)
     gone.release(gone.append(events("a")))
-    mine = claim_spool(tmp_path)
+    mine = claim_spool(tmp_path, max_bytes=10)  # adopted events were accepted already: no cap refuses them
     gone.close()
     engine = FakeEngine()
     engine.down = True
     replayer = SpoolReplayer(mine, engine.deliver)
-    assert replayer.adopt_orphans() == 0
+    assert replayer.adopt_orphans() == 1 and mine.backlog() == 1
+    with pytest.raises(SpoolError):
+        replayer.replay_once()
     engine.down = False
-    assert replayer.adopt_orphans() == 1 and engine.stored == ["a"]
+    assert replayer.replay_once() == 1 and engine.stored == ["a"]
+
+
+def test_the_replayer_thread_adopts_orphans_by_itself(tmp_path: Path) -> None:
+    gone = claim_spool(tmp_path)
+    gone.release(gone.append(events("a", "b")))
+    mine = claim_spool(tmp_path)
+    gone.close()
+    engine = FakeEngine()
+    replayer = SpoolReplayer(mine, engine.deliver, idle_s=0.05, adopt_every_s=0.1)
+    replayer.start()
+    try:
+        deadline = time.monotonic() + 10
+        while engine.stored != ["a", "b"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        assert replayer.stop()
+    assert engine.stored == ["a", "b"]
+
+
+def test_a_closed_spool_takes_no_append_and_leaves_its_file_alone(tmp_path: Path) -> None:
+    spool = EventSpool(tmp_path / "events.jsonl", resend_window_s=0)
+    segment = spool.append(events("a"))
+    spool.close()
+    with pytest.raises(SpoolError, match="closed"):
+        spool.append(events("b"))
+    spool.settle(segment)  # a replay that ends after the close: another process may own the file now
+    spool.compact()
+    assert EventSpool(tmp_path / "events.jsonl").backlog() == 1  # still there, replayed (a duplicate) later
+
+
+def test_a_stopping_replayer_leaves_the_rest_spooled(tmp_path: Path) -> None:
+    spool = EventSpool(tmp_path / "events.jsonl")
+    for name in "ab":
+        spool.release(spool.append(events(name)))
+    engine = FakeEngine()
+    replayer = SpoolReplayer(spool, engine.deliver)
+    assert replayer.stop()  # no thread running; a replay still in progress stops at its next segment
+    assert replayer.replay_once() == 0 and spool.backlog() == 2 and engine.stored == []
