@@ -11,6 +11,7 @@ at training time would tell a replayed request from years ago what became popula
 from __future__ import annotations
 
 import bisect
+import logging
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +23,8 @@ from ranking.interactions import SECONDS_PER_DAY, InteractionConfig, event_times
 
 TREND_HALF_LIFE_DAYS = 30.0  # the trend is positives decayed by 0.5 per 30 days before the request's day
 KEEP_DAYS = 4 * 30  # days of daily counts kept before the newest event: older ones weigh < 1/16
+logger = logging.getLogger(__name__)
+_warned_no_summary = False
 
 
 def day_number(epoch_seconds: float) -> int:
@@ -132,6 +135,10 @@ def _from_summary(value: Mapping[str, Any], today: int) -> float:
     an older `tandem train`: the next one writes it)."""
     last, total, before_last = value.get("last_day"), value.get("total"), value.get("before_last")
     if not all(type(v) in (int, float) for v in (last, total, before_last)):
+        global _warned_no_summary
+        if not value and not _warned_no_summary:  # lists left out, no summary: an older `tandem train`
+            _warned_no_summary = True
+            logger.warning("items counted by an older `tandem train` have no trend summary: run `tandem train`")
         return math.nan
     if today > last:
         return float(total) * 0.5 ** ((today - last) / TREND_HALF_LIFE_DAYS)
