@@ -106,11 +106,18 @@ class CircuitBreaker:
             assert self._opened_at is not None
             raise EngineCircuitOpen(self._timeouts, max(0.0, self.open_s - (self._clock() - self._opened_at)))
 
-    def after_call(self, *, timed_out: bool, probe: bool = False) -> None:
-        """Record how a call that went out ended (a call sent before the breaker opened counts too)."""
+    def after_call(self, *, timed_out: bool | None, probe: bool = False) -> None:
+        """Record how a call that went out ended (a call sent before the breaker opened counts too).
+
+        `timed_out`: True for a timeout, False for any answer (a refused connection included: the
+        host is not hung), None when the call told nothing about the engine (it failed in the
+        client, e.g. serialising its body): only the probe slot is given back.
+        """
         with self._lock:
             if probe:
                 self._probing = False
+            if timed_out is None:
+                return
             if not timed_out:
                 self._timeouts, self._opened_at = 0, None
                 return
@@ -140,8 +147,11 @@ class BreakerTransport(Transport):
         except ConnectionTimeout:
             breaker.after_call(timed_out=True, probe=probe)
             raise
-        except BaseException:
+        except TransportConnectionError:  # refused or reset: fast, and not hung
             breaker.after_call(timed_out=False, probe=probe)
+            raise
+        except BaseException:  # e.g. a body that does not serialise: nothing learnt about the engine
+            breaker.after_call(timed_out=None, probe=probe)
             raise
         breaker.after_call(timed_out=False, probe=probe)
         return response

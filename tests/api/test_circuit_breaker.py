@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from elastic_transport import ConnectionTimeout
+from elastic_transport import ConnectionTimeout, SerializationError
 from elasticsearch import ConnectionError as EsConnectionError
 
 from api.circuit_breaker import CircuitBreaker, EngineCircuitOpen, retry_after_s
@@ -82,6 +82,18 @@ def test_a_probe_that_times_out_opens_it_for_a_full_period_again() -> None:
     assert breaker.opened == 1  # still the same outage
 
 
+def test_a_call_that_failed_in_the_client_changes_nothing_but_frees_the_probe() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failures=2, open_s=5, clock=clock)
+    timeouts(breaker, 1)
+    breaker.after_call(timed_out=None, probe=breaker.before_call())
+    timeouts(breaker, 1)
+    assert breaker.state == "open"  # the count went on: 2 timeouts, nothing in between said otherwise
+    clock.now += 5
+    breaker.after_call(timed_out=None, probe=breaker.before_call())
+    assert breaker.state == "half_open" and breaker.before_call() is True  # another probe may go
+
+
 def test_zero_failures_turns_it_off() -> None:
     breaker = CircuitBreaker(failures=0, open_s=5, clock=Clock())
     timeouts(breaker, 50)
@@ -135,6 +147,19 @@ def test_the_clients_transport_stops_calling_a_hung_engine(silent_server: str) -
     with pytest.raises(EngineCircuitOpen):  # a client made by .options() shares the transport
         es.options(request_timeout=1).info()
     assert breaker.rejected == 2
+
+
+def test_a_body_that_does_not_serialise_is_not_an_answer(silent_server: str) -> None:
+    settings = Settings(elasticsearch_url=silent_server, elasticsearch_timeout_s=0.3, _env_file=None)
+    breaker = CircuitBreaker(failures=2, open_s=30)
+    es = make_client(settings, breaker=breaker)
+    with pytest.raises(ConnectionTimeout):
+        es.info()
+    with pytest.raises(SerializationError):  # fails before anything is sent
+        es.index(index="items", document={"x": object()})
+    with pytest.raises(ConnectionTimeout):
+        es.info()
+    assert breaker.state == "open"  # two timeouts in a row: the failed serialisation did not reset them
 
 
 def test_batch_clients_have_no_breaker(silent_server: str) -> None:
