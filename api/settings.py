@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".tandem"), description="Local state: dev engine data, reports, models.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
+    workers: int = Field(
+        1, ge=1, description="API processes `tandem serve` starts (uvicorn workers; one per free core). Default 1."
+    )
     api_key: SecretStr | None = Field(None, description="When set, writes need it (Bearer or X-API-Key).")
     protect_reads: bool = Field(
         False, description="Reads (search, suggest, feed, items) need the API key too. Needs api_key. Default off."

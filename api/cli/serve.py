@@ -16,9 +16,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address. Default: TANDEM_HOST or 127.0.0.1.")] = None,
     port: Annotated[int | None, typer.Option(help="Port. Default: TANDEM_PORT or 8000.")] = None,
     workers: Annotated[
-        int,
-        typer.Option(min=1, help="API processes (uvicorn workers; one per core). Each keeps its own event spool file."),
-    ] = 1,
+        int | None,
+        typer.Option(min=1, help="API processes (uvicorn workers), each with its own spool. Default: TANDEM_WORKERS."),
+    ] = None,
 ) -> None:
     """Run the API alone, against ELASTICSEARCH_URL (or the running dev engine)."""
     configure_logging()
@@ -26,6 +26,7 @@ def serve(
     with cli_errors():
         settings = settings.model_copy(update={"elasticsearch_url": resolve_url(settings)})
     bind = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
+    workers = workers or settings.workers
     if workers == 1:
         uvicorn.run(create_app(settings), **bind)
         return

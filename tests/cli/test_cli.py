@@ -116,8 +116,8 @@ def test_serve_with_two_workers_gives_each_its_own_spool(
     indexed = runner.invoke(app, ["index", str(DATA / "catalog.jsonl")], env=env_for(es_url, names, tmp_path))
     assert indexed.exit_code == 0, indexed.output
     port = free_port()
-    env = {**os.environ, **env_for(es_url, names, tmp_path), "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "api.cli", "serve", "--workers", "2", "--port", str(port)]
+    env = {**os.environ, **env_for(es_url, names, tmp_path), "PYTHONUNBUFFERED": "1", "TANDEM_WORKERS": "2"}
+    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]  # (or --workers 2)
     log = open(tmp_path / "serve.log", "w+")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     spool_dir = tmp_path / "state" / "spool"
