@@ -45,7 +45,11 @@ class Services:
     spool: EventSpool
     replayer: SpoolReplayer
     impressions: ImpressionWriter
-    breaker: CircuitBreaker | None = None  # the client's, when it has one (None: a client built elsewhere)
+
+    @property
+    def breaker(self) -> CircuitBreaker | None:
+        """The client's circuit breaker; None for a client built without one (`make_client`)."""
+        return getattr(self.es.transport, "breaker", None)
 
     def engine_url(self) -> str:
         """The engine's address, for messages (never credentials: only scheme, host and port)."""
@@ -101,5 +105,4 @@ def build_services(
         spool=spool,
         replayer=SpoolReplayer(spool, deliver, max_backoff_s=settings.spool_max_backoff_s),
         impressions=ImpressionWriter(es, names, settings.indexer, flush_s=settings.impression_flush_s),
-        breaker=getattr(es.transport, "breaker", None),
     )

@@ -22,8 +22,8 @@ One API process per spool file. Several processes (uvicorn workers, or two `tand
 data directory) each claim a file of their own in the spool directory (`claim_spool`: events.jsonl,
 events-1.jsonl, ..., an exclusive `flock` on each, which the kernel drops when the process dies,
 even by SIGKILL). A restarted worker claims the first free file, and so recovers what the one
-before it left there; files no running process holds (fewer workers than before) are adopted
-and replayed by the others' replayers (`SpoolReplayer.adopt_orphans`). The file is JSON Lines,
+before it left there; the events of files no running process holds (fewer workers than before)
+are moved into another process's spool by its replayer (`SpoolReplayer.adopt_orphans`). The file is JSON Lines,
 one event per line; a torn last line (a crash mid-append, never acknowledged) is dropped with a
 warning.
 """
@@ -167,10 +167,9 @@ class EventSpool:
                 raise SpoolError(str(self.path), "closed (the API is stopping)")
             backlog_bytes = self._backlog_bytes()
             if not accepted and self.max_bytes is not None and backlog_bytes + len(data) > self.max_bytes:
-                backlog = sum(s.count for s in self._segments if s.state != "done")
                 self.refused += 1
                 self.full = True
-                raise SpoolFullError(str(self.path), backlog_bytes, self.max_bytes, backlog)
+                raise SpoolFullError(str(self.path), backlog_bytes, self.max_bytes, self._backlog())
             self.full = False
             try:
                 self._fh.write(data)
@@ -264,7 +263,10 @@ class EventSpool:
     def backlog(self) -> int:
         """Events spooled and not yet confirmed in Elasticsearch."""
         with self._lock:
-            return sum(s.count for s in self._segments if s.state != "done")
+            return self._backlog()
+
+    def _backlog(self) -> int:
+        return sum(s.count for s in self._segments if s.state != "done")
 
     def backlog_bytes(self) -> int:
         """Bytes of those events in the file (what `max_bytes` caps)."""
@@ -521,6 +523,7 @@ class SpoolReplayer:
             claim = SpoolClaim.try_take(path)
             if claim is None:  # a live process's own spool
                 continue
+            adopted = 0
             try:
                 orphan = EventSpool(path, resend_window_s=0)
                 try:
@@ -529,7 +532,7 @@ class SpoolReplayer:
                         docs = orphan.read(segment)
                         if docs:
                             self.spool.release(self.spool.append(docs, accepted=True))
-                            moved += len(docs)
+                            adopted += len(docs)
                     for segment in segments:
                         orphan.settle(segment)  # all settled, no window: the file is emptied
                 finally:
@@ -539,7 +542,9 @@ class SpoolReplayer:
                 continue
             finally:
                 claim.release()
-            logger.warning("adopted %d events a stopped API process had left in %s", moved, path)
+                moved += adopted
+            if adopted:
+                logger.warning("adopted %d events a stopped API process had left in %s", adopted, path)
         return moved
 
     def _reject(self, refused: list[dict[str, Any]]) -> None:
