@@ -39,7 +39,9 @@ def post_events(
 
     Durable before acknowledged: the batch is appended (fsync) to the local spool first. 200: in
     Elasticsearch. 202 with `spooled`: the engine is down or overloaded, the events wait on local
-    disk and are stored, in order, when it answers again (nothing to resend).
+    disk and are stored, in order, when it answers again (nothing to resend). 503 `spool_full`:
+    the engine is down and the local spool has reached its cap (`TANDEM_SPOOL_MAX_BYTES`); the batch
+    was not accepted, retry it later.
 
     All or nothing: if any event is invalid, none is stored and the 422 lists every problem with
     the event's index. Retrying is safe: an event already stored (same event_id, or the same
