@@ -199,6 +199,7 @@ def evaluate_all(
     seed: int = 0,
     ranker: bool = True,
     tune_ranker: bool = False,
+    replay_folds: int = REPLAY_FOLDS,
     lambdas: Sequence[float] = SWEEP_LAMBDAS,
     encoder: Encoder | None = None,
     progress: bool = True,
@@ -214,6 +215,8 @@ def evaluate_all(
         seed: seed of every model and of the ranker's cross-validation folds (or validation split).
         ranker: also train the feed ranker and score its rows (the sweep then re-ranks its order).
         tune_ranker: choose the ranker's hyper-parameters on a validation share of its users (a 49-config grid).
+        replay_folds: user folds per cut, each replayed in a state without its users' futures (1: the cut's own
+            state); each fold costs one tower fit per cut.
         lambdas: the MMR lambdas swept.
         encoder: the text encoder (default: settings.embedding_model).
         progress: show progress bars.
@@ -224,10 +227,12 @@ def evaluate_all(
         when `ranker`.
 
     Raises:
-        ValueError: if ks is empty or n_holdout <= 0.
+        ValueError: if ks is empty, n_holdout <= 0 or replay_folds < 1.
     """
     if not ks:
         raise ValueError("ks must name at least one cut-off")
+    if replay_folds < 1:
+        raise ValueError(f"replay_folds must be at least 1, got {replay_folds}")
     cfg = settings.interactions
     tower_cfg = settings.towers.model_copy(update={"interaction": cfg})
     depth = max(ks)
@@ -280,6 +285,7 @@ def evaluate_all(
                 n_holdout=n_holdout,
                 depth=depth,
                 seed=seed,
+                folds=replay_folds,
                 tune=tune_ranker,
                 progress=progress,
             )

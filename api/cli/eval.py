@@ -8,7 +8,7 @@ import typer
 from api.cli.common import cli_errors, configure_logging
 from api.cli.up import DEMO_DIR
 from api.engine import make_client
-from api.evaluation import describe_ranker, evaluate_all, format_sweep, format_table, save_report
+from api.evaluation import REPLAY_FOLDS, describe_ranker, evaluate_all, format_sweep, format_table, save_report
 from api.settings import Settings
 
 KS = (10, 50, 200)
@@ -38,6 +38,14 @@ def evaluate(
             "instead of choosing its trees on the newer cut."
         ),
     ] = False,
+    replay_folds: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="User folds per replay cut, each replayed in a state trained without its users' futures "
+            "(1: the cut's own state). Each fold is one tower fit per cut.",
+        ),
+    ] = REPLAY_FOLDS,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Compare popularity, ItemCF, Swing, ALS, the two-tower and the full feed (retrieval order, + LightGBM
@@ -55,6 +63,7 @@ def evaluate(
             seed=seed,
             ranker=ranker,
             tune_ranker=tune_ranker,
+            replay_folds=replay_folds,
             progress=progress,
         )
     paths = save_report(report, out or settings.data_dir / "eval", KS)

@@ -368,7 +368,15 @@ def test_eval_scores_ranker_and_mmr_rows_and_cleans_up(
 def test_cli_help_names_the_ranker_options() -> None:
     result = runner.invoke(app, ["eval", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    assert "--tune-ranker" in result.output and "--no-ranker" in result.output
+    assert "--tune-ranker" in result.output and "--no-ranker" in result.output and "--replay-folds" in result.output
+    refused = runner.invoke(app, ["eval", "--replay-folds", "0"], env={"COLUMNS": "200"})
+    assert refused.exit_code == 2 and "replay-folds" in refused.output
+
+
+def test_eval_refuses_zero_replay_folds_before_any_work(tmp_path: Path) -> None:
+    es = Elasticsearch("http://127.0.0.1:9")  # never called: the check comes first
+    with pytest.raises(ValueError, match="replay_folds must be at least 1, got 0"):
+        evaluate_all(Settings(_env_file=None), es, tmp_path / "none.jsonl", tmp_path / "none.jsonl", replay_folds=0)
 
 
 def test_replayed_requests_keep_the_trend_lists_serving_leaves_out() -> None:
