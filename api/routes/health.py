@@ -36,12 +36,12 @@ def health(services: ServicesDep, response: Response) -> HealthOut:
         problems.append(f"Elasticsearch at {url} unreachable or failing: {type(exc).__name__}")
     backlog = services.spool.backlog()
     events = {"spooled": backlog, "spool": str(services.spool.path), "replay_error": services.replayer.last_error}
-    if backlog and (problems or services.replayer.last_error):
+    engine_failing = bool(problems or services.replayer.last_error)
+    if backlog and engine_failing:
         problems.append(f"{backlog} events wait in the spool {services.spool.path} (stored when the engine answers)")
     cap = services.spool.max_bytes
     used = services.spool.backlog_bytes()
-    nearly_full = cap is not None and used >= FULL_SHARE * cap and bool(problems or services.replayer.last_error)
-    if cap is not None and (services.spool.full or nearly_full):
+    if cap is not None and (services.spool.full or (engine_failing and used >= FULL_SHARE * cap)):
         problems.append(
             f"the event spool is {used / cap:.0%} full ({used:,} of {cap:,} bytes): new events are refused "
             "with 503 while it is full and the engine does not answer"
