@@ -589,8 +589,7 @@ def _feed_stages(
         cf=lambda: cf,
         text_vectors=texts,
     )
-    replay = settings.retrieval.model_copy(update={"trend_history": True})
-    return FeedRetriever(es, names.items, replay, texts), users
+    return FeedRetriever(es, names.items, settings.retrieval.for_replay(), texts), users
 
 
 def set_item_state(

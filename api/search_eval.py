@@ -111,7 +111,7 @@ def import_events(events: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, A
 def retrievers(es: Elasticsearch, index: str, encoder: QueryEncoder, settings: Settings) -> dict[str, Retriever]:
     """The three retrieval methods as separate requests, all built by the serving HybridRetriever from
     settings.retrieval: BM25 without the kNN clause, kNN with the BM25 clause weighted 0, and hybrid."""
-    cfg = settings.retrieval.model_copy(update={"trend_history": True})  # replays reach into the past
+    cfg = settings.retrieval.for_replay()
     return {
         BM25: HybridRetriever(es, index, None, cfg),
         KNN: HybridRetriever(es, index, encoder, cfg.model_copy(update={"bm25_weight": 0.0})),

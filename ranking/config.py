@@ -98,6 +98,11 @@ class RetrievalConfig(BaseModel):
         description="Search with user_id: weight of the personal score in the fused order. Default 0.2.",
     )
 
+    def for_replay(self) -> RetrievalConfig:
+        """These settings for requests replayed as of the past (`tandem eval`, `eval-search`): they keep
+        the trend's daily lists, since the summary answers only requests after the last counted day."""
+        return self.model_copy(update={"trend_history": True})
+
 
 MONOTONE_RETRIEVAL: dict[str, Literal[-1, 1]] = {
     "retrieval_rank": -1,
